@@ -1,0 +1,88 @@
+# The front door: `make run` and `make test` do all set-up on a fresh machine.
+# Python 3.11+ is the only prerequisite; PostgreSQL is embedded unless DATABASE_URL is set.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+# Stamp file: reinstall only when the requirements change.
+INSTALLED := $(VENV)/.installed
+# XStatic-Bootstrap still builds with pkg_resources, which setuptools 81 dropped.
+BUILD_CONSTRAINTS := build-constraints.txt
+PIP_VERSION := 26.3
+
+.PHONY: help install run serve test lint fmt migrate demo stop-db db-status check-deploy clean
+
+help:
+	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
+	@echo "make test       run the whole test suite against PostgreSQL"
+	@echo "make lint       ruff check, ruff format --check, makemigrations --check"
+	@echo "make fmt        format and autofix with ruff"
+	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
+	@echo "make stop-db    stop the embedded PostgreSQL"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): $(PY) requirements.txt requirements-dev.txt $(BUILD_CONSTRAINTS)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==$(PIP_VERSION)"
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		--build-constraint $(BUILD_CONSTRAINTS) -r requirements-dev.txt
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	DEBUG=1 $(MANAGE) migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(MANAGE) load_demo_content
+
+# Development server. When it exits (Ctrl-C), the embedded database is stopped too
+# (unless DATABASE_URL points elsewhere).
+run: demo
+	@DEBUG=1 $(MANAGE) create_dev_superuser
+	@echo "Serving on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/). Ctrl-C stops."
+	@trap '[ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db stop' EXIT; \
+		DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+
+# Production settings on this machine, over plain http: DEBUG off, gunicorn,
+# hashed and compressed static files served by WhiteNoise. A real deployment sets
+# SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL itself (see README).
+serve: migrate
+	@[ -n "$$SECRET_KEY$$DJANGO_SECRET_KEY" ] || [ -f .local-secret-key ] || \
+		$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .local-secret-key
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .local-secret-key)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS_ONLY="$${HTTPS_ONLY:-0}" \
+		sh -c '$(MANAGE) collectstatic --noinput --verbosity 0 && \
+		exec $(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
+
+# The test suite. If it had to start the embedded database, it stops it afterwards.
+test: install
+	@was_running=1; [ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db status >/dev/null || was_running=0; \
+		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+		[ -n "$$DATABASE_URL" ] || [ $$was_running = 1 ] || $(PY) -m recovery_site.embedded_db stop >/dev/null; \
+		exit $$status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=example.org $(MANAGE) check --deploy --fail-level WARNING
+
+stop-db: $(PY)
+	@$(PY) -m recovery_site.embedded_db stop
+
+db-status: $(PY)
+	@$(PY) -m recovery_site.embedded_db status
+
+clean: stop-db
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,107 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .forms import SectionFormSet
+from .models import FAQ, Article, Section, SiteSettings, Topic
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    formset = SectionFormSet
+    extra = 0
+    ordering = ["position"]
+    fields = [("position", "heading", "anchor"), "body"]
+
+
+class FAQInline(admin.StackedInline):
+    model = FAQ
+    extra = 0
+    ordering = ["position"]
+    fields = [("position", "question"), "answer"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    inlines = [SectionInline, FAQInline]
+    list_display = ["title", "status", "published_at", "is_featured", "updated_at", "view_link"]
+    list_filter = ["status", "is_featured", "allows_comments", "topics"]
+    search_fields = ["title", "slug", "summary", "author"]
+    ordering = ["-updated_at"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["topics"]
+    readonly_fields = ["hero_preview", "created_at", "updated_at"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "topics"]}),
+        (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
+        (_("Credits and review"), {"fields": ["author", "reviewer", "reviewed_on"]}),
+        (
+            _("Publishing"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "is_featured",
+                    "allows_comments",
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
+        (_("References"), {"fields": ["references"]}),
+        (
+            _("Search engines"),
+            {"fields": ["seo_title", "meta_description"], "classes": ["collapse"]},
+        ),
+    ]
+
+    @admin.display(description=_("Preview"))
+    def hero_preview(self, article):
+        if not article.hero_image:
+            return _("No image yet.")
+        return format_html(
+            '<img src="{}" alt="{}" width="240" height="{}">',
+            article.hero_image.url,
+            article.hero_alt,
+            round(240 * (article.hero_height or 1) / (article.hero_width or 1)),
+        )
+
+    @admin.display(description=_("On site"))
+    def view_link(self, article):
+        if not article.is_published:
+            return "—"
+        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), _("View"))
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "description"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (None, {"fields": ["site_name", "slogan", "welcome"]}),
+        (
+            _("Help"),
+            {"fields": ["helpline_name", "helpline_phone", "helpline_text", "emergency_text"]},
+        ),
+        (_("Footer"), {"fields": ["disclaimer"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        # There is only ever one row: go straight to its form.
+        settings = SiteSettings.load()
+        return redirect("admin:articles_sitesettings_change", settings.pk)
+
+    def has_add_permission(self, request):
+        # A single row, created on first use; editors change it, never add another.
+        return not SiteSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,471 @@
+"""Articles: long medical-education pages made of ordered sections and an FAQ list."""
+
+import math
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .markdown import count_words, render_markdown
+
+WORDS_READ_PER_MINUTE = 220
+
+# Element ids the article page uses itself; a section anchor must not take one.
+RESERVED_ANCHORS = frozenset(
+    {
+        "main-content",
+        "site-nav",
+        "contents",
+        "article-body",
+        "faq",
+        "references",
+        "related",
+        "comments",
+        "respond",
+        "help",
+    }
+)
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_article_counts(self):
+        """Annotate ``article_count``: how many published articles carry each topic."""
+        published = Article.objects.published()
+        return self.annotate(article_count=Count("articles", filter=Q(articles__in=published)))
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=80, unique=True, help_text=_("Used in the topic's address.")
+    )
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("One or two sentences shown at the top of the topic page."),
+    )
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Articles readers may see: published, with a publication time not in the future."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def featured(self):
+        """Articles editors chose for the home page."""
+        return self.filter(is_featured=True)
+
+    def for_cards(self):
+        """Fetch what an article card shows (topics) in one extra query."""
+        return self.prefetch_related("topics")
+
+    def with_outline(self):
+        """Fetch sections, FAQs and topics with the article: one query each."""
+        return self.prefetch_related("sections", "faqs", "topics")
+
+    def related_to(self, article):
+        """Other published articles sharing topics with ``article``, most shared first."""
+        topic_ids = [topic.pk for topic in article.topics.all()]
+        return (
+            self.published()
+            .exclude(pk=article.pk)
+            .filter(topics__in=topic_ids)
+            .annotate(shared_topics=Count("topics", filter=Q(topics__in=topic_ids)))
+            .order_by("-shared_topics", "-published_at")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The article's address: lowercase words joined by hyphens."),
+    )
+    summary = models.TextField(
+        _("summary"),
+        max_length=500,
+        help_text=_("One or two plain sentences shown under the title and in lists."),
+    )
+    hero_image = models.ImageField(
+        _("hero image"),
+        upload_to="articles/hero/%Y/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        help_text=_("Optional picture shown under the title (JPEG, PNG or WebP)."),
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        _("hero image description"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "What the picture shows, for people who cannot see it. "
+            "Required when there is a picture."
+        ),
+    )
+    author = models.CharField(
+        _("author"), max_length=150, help_text=_("Name (and credentials) as shown.")
+    )
+    reviewer = models.CharField(
+        _("medical reviewer"),
+        max_length=150,
+        blank=True,
+        help_text=_("The clinician who checked the article's medical content."),
+    )
+    reviewed_on = models.DateField(_("last medical review"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers see the article from this time on. "
+            "Left empty, it is set when the article is first published."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Show on the home page.")
+    )
+    allows_comments = models.BooleanField(
+        _("comments open"),
+        default=True,
+        help_text=_("Readers may leave a reply under the article."),
+    )
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), related_name="articles", blank=True
+    )
+    references = models.TextField(
+        _("references"),
+        blank=True,
+        help_text=_("Markdown list of sources: title, publisher and year."),
+    )
+    references_html = models.TextField(editable=False, default="")
+    seo_title = models.CharField(
+        _("title for search engines"),
+        max_length=70,
+        blank=True,
+        help_text=_("Shown in search results and browser tabs. Defaults to the title."),
+    )
+    meta_description = models.CharField(
+        _("description for search engines"),
+        max_length=160,
+        blank=True,
+        help_text=_("Shown under the link in search results. Defaults to the summary."),
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_listing")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]),
+                name="article_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(hero_image="") | ~Q(hero_alt=""),
+                name="article_hero_image_has_alt",
+                violation_error_message=_("Describe the hero image for people who cannot see it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.references_html = render_markdown(self.references)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": _("Describe the hero image for people who cannot see it.")},
+                code="hero_alt_required",
+            )
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def title_for_search_engines(self):
+        return self.seo_title or self.title
+
+    @property
+    def description_for_search_engines(self):
+        return self.meta_description or self.summary
+
+    @property
+    def was_updated_after_publication(self):
+        """True when the article changed more than a day after it was published."""
+        return bool(self.published_at) and (
+            self.updated_at - self.published_at > timezone.timedelta(days=1)
+        )
+
+    def reading_minutes(self):
+        """Estimated reading time in whole minutes (uses the prefetched sections)."""
+        words = count_words(self.summary)
+        words += sum(section.word_count for section in self.sections.all())
+        words += sum(count_words(faq.question + " " + faq.answer) for faq in self.faqs.all())
+        return max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
+
+
+class OrderedChild(models.Model):
+    """Base for rows shown in order under an article (sections and FAQs)."""
+
+    class Meta:
+        abstract = True
+
+    def get_constraints(self):
+        # Deferred constraints are checked by PostgreSQL at commit. Checking them
+        # row by row beforehand would reject valid reorders (two rows swapping
+        # positions in one save); formsets and the importer check the whole set.
+        return [
+            (model, [c for c in constraints if getattr(c, "deferrable", None) is None])
+            for model, constraints in super().get_constraints()
+        ]
+
+
+def unique_anchor(heading, taken):
+    """Return a slug for ``heading`` that is not in ``taken`` nor a reserved page id."""
+    base = slugify(heading)[:70].strip("-") or "section"
+    if base in RESERVED_ANCHORS:
+        base = f"{base}-section"
+    anchor, number = base, 2
+    while anchor in taken:
+        anchor = f"{base}-{number}"
+        number += 1
+    return anchor
+
+
+class Section(OrderedChild):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="sections"
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), help_text=_("Sections are shown in this order, lowest first.")
+    )
+    heading = models.CharField(_("heading"), max_length=200)
+    anchor = models.SlugField(
+        _("anchor"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The #link to this section. Left empty, it is made from the heading; "
+            "once set it stays, so links keep working when the heading changes."
+        ),
+    )
+    body = models.TextField(_("body"), help_text=_("Markdown. Use ### for sub-headings."))
+    body_html = models.TextField(editable=False, default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        constraints = [
+            # Deferred to the end of the transaction so that two sections can swap
+            # positions in one admin save without tripping the constraint.
+            models.UniqueConstraint(
+                fields=["article", "position"],
+                name="section_unique_position",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                fields=["article", "anchor"],
+                name="section_unique_anchor",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.CheckConstraint(condition=~Q(anchor=""), name="section_anchor_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        if not self.anchor:
+            siblings = Section.objects.filter(article_id=self.article_id).exclude(pk=self.pk)
+            self.anchor = unique_anchor(
+                self.heading, set(siblings.values_list("anchor", flat=True))
+            )
+        self.body_html = render_markdown(self.body)
+        self.word_count = count_words(self.heading + " " + self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude=exclude)
+        if self.anchor in RESERVED_ANCHORS:
+            raise ValidationError(
+                {"anchor": _("This anchor is used by the page itself; choose another.")},
+                code="reserved_anchor",
+            )
+
+
+class FAQ(OrderedChild):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="faqs"
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), help_text=_("Questions are shown in this order, lowest first.")
+    )
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"), help_text=_("Markdown, two to four sentences."))
+    answer_html = models.TextField(editable=False, default="")
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("FAQ")
+        verbose_name_plural = _("FAQs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "position"],
+                name="faq_unique_position",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self):
+        return self.question
+
+    def save(self, *args, **kwargs):
+        self.answer_html = render_markdown(self.answer)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self):
+        return f"faq-{self.pk}"
+
+
+class SiteSettings(models.Model):
+    """Site-wide wording editors can change: one row, read through a cache."""
+
+    CACHE_KEY = "articles:site_settings"
+
+    site_name = models.CharField(_("site name"), max_length=80, default="Harbor Recovery Center")
+    slogan = models.CharField(
+        _("slogan"),
+        max_length=150,
+        blank=True,
+        default="Recovery changes what is possible. Start where you are.",
+    )
+    welcome = models.TextField(
+        _("home page welcome"),
+        blank=True,
+        default=(
+            "Clear, medically reviewed information about substance use, withdrawal "
+            "and recovery, for people finding their way and for those who love them."
+        ),
+        help_text=_("A short paragraph at the top of the home page."),
+    )
+    helpline_name = models.CharField(
+        _("helpline name"), max_length=120, default="SAMHSA National Helpline"
+    )
+    helpline_phone = models.CharField(_("helpline number"), max_length=40, default="1-800-662-4357")
+    helpline_text = models.CharField(
+        _("helpline note"),
+        max_length=200,
+        blank=True,
+        default="Free, confidential, 24 hours a day, 365 days a year, in English and Spanish.",
+    )
+    emergency_text = models.CharField(
+        _("emergency note"),
+        max_length=200,
+        blank=True,
+        default="In an emergency, or if someone may be overdosing, call 911 now.",
+    )
+    disclaimer = models.TextField(
+        _("medical disclaimer"),
+        blank=True,
+        default=(
+            "Articles on this site are for general education and are not a substitute "
+            "for advice from a doctor or other qualified clinician who knows your "
+            "situation. Never stop or change a prescribed medicine without talking to "
+            "your prescriber."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+        constraints = [
+            # The table holds a single row, always with primary key 1.
+            models.CheckConstraint(condition=Q(pk=1), name="site_settings_single_row"),
+        ]
+
+    def __str__(self):
+        return str(_("Site settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @property
+    def helpline_tel(self):
+        """The helpline number as a tel: URL target (digits and a leading +)."""
+        return "".join(ch for ch in self.helpline_phone if ch.isdigit() or ch == "+")
+
+    @classmethod
+    def load(cls):
+        """Return the settings row (created with defaults on first use), cached."""
+        settings = cache.get(cls.CACHE_KEY)
+        if settings is None:
+            try:
+                settings, _created = cls.objects.get_or_create(pk=1)
+            except DatabaseError:
+                # The error pages must render even when the database is down.
+                return cls()
+            cache.set(cls.CACHE_KEY, settings, timeout=300)
+        return settings

@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView
+
+from .models import Article, Topic
+
+HOME_FEATURED_COUNT = 3
+HOME_LATEST_COUNT = 6
+RELATED_COUNT = 3
+
+
+def home(request):
+    featured = list(Article.objects.published().featured().for_cards()[:HOME_FEATURED_COUNT])
+    latest = (
+        Article.objects.published()
+        .exclude(pk__in=[article.pk for article in featured])
+        .for_cards()[:HOME_LATEST_COUNT]
+    )
+    return render(request, "articles/home.html", {"featured": featured, "latest": latest})
+
+
+class ArticleListView(ListView):
+    """All published articles, newest first; on /topics/<slug>/ only that topic's."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        queryset = Article.objects.published().for_cards()
+        topic_slug = self.kwargs.get("slug") or self.request.GET.get("topic")
+        self.topic = get_object_or_404(Topic, slug=topic_slug) if topic_slug else None
+        if self.topic:
+            queryset = queryset.filter(topics=self.topic)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        topics = Topic.objects.with_article_counts().filter(article_count__gt=0)
+        return super().get_context_data(topic=self.topic, topics=topics, **kwargs)
+
+
+class TopicListView(ListView):
+    template_name = "articles/topic_list.html"
+    context_object_name = "topics"
+
+    def get_queryset(self):
+        return Topic.objects.with_article_counts()
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.published().with_outline()
+
+    def get_context_data(self, **kwargs):
+        related = Article.objects.related_to(self.object)[:RELATED_COUNT]
+        return super().get_context_data(related=related, **kwargs)
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def server_error(request):
+    """The 500 page in the site's design; it still renders when the database is down."""
+    return render(request, "500.html", status=500)

@@ -1,0 +1,18 @@
+"""gunicorn settings for `make serve` and production; each value can be overridden
+from the environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Two processes per core with a few threads each: the views wait on PostgreSQL
+# more than they compute.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+# Load the app before forking so workers share memory and a configuration error
+# stops the master at once with its one-line message.
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+timeout = 30
+graceful_timeout = 20

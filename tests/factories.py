@@ -1,0 +1,55 @@
+"""Small factory functions: plausible required values, overridden by what a test is about."""
+
+import itertools
+
+from django.utils import timezone
+
+from articles.models import FAQ, Article, Section, Topic
+
+_numbers = itertools.count(1)
+
+
+def make_topic(**overrides):
+    number = next(_numbers)
+    fields = {"name": f"Topic {number}", "slug": f"topic-{number}"}
+    fields.update(overrides)
+    return Topic.objects.create(**fields)
+
+
+def make_article(*, sections=0, faqs=0, topics=(), **overrides):
+    """Create an article (published an hour ago unless overridden) with children."""
+    number = next(_numbers)
+    fields = {
+        "title": f"Article {number}",
+        "slug": f"article-{number}",
+        "summary": "A short summary of what the article explains.",
+        "author": "Editorial team",
+        "status": Article.Status.PUBLISHED,
+        "published_at": timezone.now() - timezone.timedelta(hours=1),
+    }
+    fields.update(overrides)
+    article = Article.objects.create(**fields)
+    for position in range(1, sections + 1):
+        make_section(article, position=position)
+    for position in range(1, faqs + 1):
+        make_faq(article, position=position)
+    if topics:
+        article.topics.set(topics)
+    return article
+
+
+def make_section(article, **overrides):
+    position = overrides.pop("position", article.sections.count() + 1)
+    fields = {
+        "heading": f"Section heading {position}",
+        "body": f"Paragraph of section {position} with **bold** text.",
+    }
+    fields.update(overrides)
+    return Section.objects.create(article=article, position=position, **fields)
+
+
+def make_faq(article, **overrides):
+    position = overrides.pop("position", article.faqs.count() + 1)
+    fields = {"question": f"Question number {position}?", "answer": f"Answer {position}."}
+    fields.update(overrides)
+    return FAQ.objects.create(article=article, position=position, **fields)
