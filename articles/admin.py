@@ -3,12 +3,13 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .forms import SectionFormSet
+from .forms import SectionForm, SectionFormSet
 from .models import FAQ, Article, Section, SiteSettings, Topic
 
 
 class SectionInline(admin.StackedInline):
     model = Section
+    form = SectionForm
     formset = SectionFormSet
     extra = 0
     ordering = ["position"]

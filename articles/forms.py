@@ -1,10 +1,27 @@
+from django import forms
 from django.forms.models import BaseInlineFormSet
 
-from .models import unique_anchor
+from .models import Section, unique_anchor
+
+
+class SectionForm(forms.ModelForm):
+    """A section row: an empty anchor is made from the heading."""
+
+    class Meta:
+        model = Section
+        fields = ["position", "heading", "anchor", "body"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.anchor_was_generated = False
+        if not cleaned_data.get("anchor") and cleaned_data.get("heading"):
+            cleaned_data["anchor"] = unique_anchor(cleaned_data["heading"], set())
+            self.anchor_was_generated = True
+        return cleaned_data
 
 
 class SectionFormSet(BaseInlineFormSet):
-    """Sections inline: fills in missing anchors before uniqueness is checked.
+    """Sections of one article: generated anchors are made unique among the rows.
 
     Django's formset check then reports duplicate positions or anchors next to the
     rows, instead of the database refusing them when the transaction commits.
@@ -16,11 +33,14 @@ class SectionFormSet(BaseInlineFormSet):
             for form in self.forms
             if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
         ]
-        taken = {form.cleaned_data.get("anchor") for form in live_forms} - {"", None}
+        taken = {
+            form.cleaned_data.get("anchor")
+            for form in live_forms
+            if not getattr(form, "anchor_was_generated", False)
+        }
         for form in live_forms:
-            heading = form.cleaned_data.get("heading")
-            if not form.cleaned_data.get("anchor") and heading:
-                anchor = unique_anchor(heading, taken)
+            if getattr(form, "anchor_was_generated", False):
+                anchor = unique_anchor(form.cleaned_data["heading"], taken)
                 taken.add(anchor)
                 form.cleaned_data["anchor"] = form.instance.anchor = anchor
         super().clean()

@@ -220,10 +220,8 @@ class Article(models.Model):
 
     def clean(self):
         if self.hero_image and not self.hero_alt.strip():
-            raise ValidationError(
-                {"hero_alt": _("Describe the hero image for people who cannot see it.")},
-                code="hero_alt_required",
-            )
+            message = _("Describe the hero image for people who cannot see it.")
+            raise ValidationError({"hero_alt": ValidationError(message, code="hero_alt_required")})
 
     @property
     def is_published(self):
@@ -344,10 +342,8 @@ class Section(OrderedChild):
     def clean_fields(self, exclude=None):
         super().clean_fields(exclude=exclude)
         if self.anchor in RESERVED_ANCHORS:
-            raise ValidationError(
-                {"anchor": _("This anchor is used by the page itself; choose another.")},
-                code="reserved_anchor",
-            )
+            message = _("This anchor is used by the page itself; choose another.")
+            raise ValidationError({"anchor": ValidationError(message, code="reserved_anchor")})
 
 
 class FAQ(OrderedChild):

@@ -60,7 +60,7 @@ class ArticleDetailView(DetailView):
         return Article.objects.published().with_outline()
 
     def get_context_data(self, **kwargs):
-        related = Article.objects.related_to(self.object)[:RELATED_COUNT]
+        related = Article.objects.related_to(self.object).for_cards()[:RELATED_COUNT]
         return super().get_context_data(related=related, **kwargs)
 
 

@@ -57,6 +57,9 @@ def ensure_running(pgdata: Path | None = None, database: str = DATABASE_NAME) ->
     # Serialise database creation with pgserver's own inter-process lock, so two
     # processes starting at once (runserver and its reloader) cannot both create it.
     with server._lock:
+        # get_server() hands back this process's cached handle even if the server
+        # died since (killed, or stopped by `make stop-db`): start it again if so.
+        server.ensure_postgres_running()
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';").count(
             "(1 row)"
         )

@@ -1,6 +1,10 @@
 """Small factory functions: plausible required values, overridden by what a test is about."""
 
+import io
 import itertools
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from django.utils import timezone
 
@@ -53,3 +57,10 @@ def make_faq(article, **overrides):
     fields = {"question": f"Question number {position}?", "answer": f"Answer {position}."}
     fields.update(overrides)
     return FAQ.objects.create(article=article, position=position, **fields)
+
+
+def make_image_upload(width=64, height=48, name="hero.png"):
+    """An in-memory PNG upload of the given size."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (15, 92, 99)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")

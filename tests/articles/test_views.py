@@ -1,0 +1,216 @@
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, SiteSettings
+from tests.factories import make_article, make_faq, make_section, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warm_site_settings():
+    # The settings row is read once and cached; pin query counts for warm pages.
+    return SiteSettings.load()
+
+
+@pytest.fixture
+def long_article():
+    opioids, withdrawal = make_topic(name="Opioids"), make_topic(name="Withdrawal")
+    article = make_article(
+        title="The physiology of withdrawal",
+        reviewer="Dr. A. Reviewer, MD",
+        reviewed_on=timezone.now().date(),
+        references="- NIDA. *Heroin research report*. 2021.",
+        topics=[opioids, withdrawal],
+    )
+    for position in range(1, 11):
+        make_section(article, position=position, heading=f"Heading number {position}")
+        make_faq(article, position=position, question=f"Question number {position}?")
+    return article
+
+
+def test_home_shows_slogan_featured_latest_and_help(client, long_article):
+    long_article.is_featured = True
+    long_article.save()
+    latest = make_article(title="A newer article")
+    make_article(title="A draft", status=Article.Status.DRAFT, published_at=None)
+
+    response = client.get(reverse("articles:home"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    site = SiteSettings.load()
+    assert site.site_name in content and site.slogan in content
+    assert "Featured articles" in content and long_article.title in content
+    assert "Latest articles" in content and latest.title in content
+    assert "A draft" not in content
+    assert site.helpline_phone in content
+    assert 'href="tel:18006624357"' in content
+
+
+def test_article_page_shows_everything_in_order(client, long_article):
+    response = client.get(long_article.get_absolute_url())
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("<h1") == 1
+    headings = re.findall(r'<h2 id="[^"]+-heading">(Heading number \d+)</h2>', content)
+    assert headings == [f"Heading number {n}" for n in range(1, 11)]
+    questions = re.findall(r"<summary>(Question number \d+\?)</summary>", content)
+    assert questions == [f"Question number {n}?" for n in range(1, 11)]
+    for text in ["Dr. A. Reviewer, MD", "Reading time", "References", "Heroin research report"]:
+        assert text in content
+    assert 'id="comments"' in content
+
+
+def test_table_of_contents_links_resolve_to_anchors(client, long_article):
+    content = client.get(long_article.get_absolute_url()).content.decode()
+
+    toc = content[
+        content.index('id="contents"') : content.index("</nav>", content.index('id="contents"'))
+    ]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    ids = set(re.findall(r'\sid="([^"]+)"', content))
+    assert len(targets) == 12  # ten sections, the FAQ and the references
+    assert all(target in ids for target in targets)
+    assert len(ids) == len(re.findall(r'\sid="([^"]+)"', content)), "ids must be unique"
+
+
+def test_article_page_query_count_is_fixed(client, django_assert_num_queries, long_article):
+    related = make_article(topics=list(long_article.topics.all()))
+    make_article(topics=list(long_article.topics.all()))
+    SiteSettings.load()
+
+    # article, sections, FAQs, topics, related articles, their topics
+    with django_assert_num_queries(6):
+        response = client.get(long_article.get_absolute_url())
+    assert related.title in response.content.decode()
+
+    for position in range(11, 31):
+        make_section(long_article, position=position)
+    with django_assert_num_queries(6):
+        client.get(long_article.get_absolute_url())
+
+
+def test_list_and_home_query_counts_do_not_grow(
+    client, django_assert_num_queries, warm_site_settings
+):
+    topic = make_topic()
+    for number in range(12):
+        make_article(topics=[topic], is_featured=number < 2)
+
+    # articles page: count, page of articles, their topics, topic filter
+    with django_assert_num_queries(4):
+        client.get(reverse("articles:list"))
+    # home: featured, their topics, latest, their topics
+    with django_assert_num_queries(4):
+        client.get(reverse("articles:home"))
+
+
+def test_drafts_and_future_articles_are_not_found(client):
+    draft = make_article(status=Article.Status.DRAFT, published_at=None)
+    future = make_article(published_at=timezone.now() + timezone.timedelta(days=1))
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(future.get_absolute_url()).status_code == 404
+    listing = client.get(reverse("articles:list")).content.decode()
+    assert draft.title not in listing and future.title not in listing
+
+
+def test_article_list_paginates(client, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    for number in range(5):
+        make_article(title=f"Listed {number}")
+
+    first = client.get(reverse("articles:list"))
+    last = client.get(reverse("articles:list"), {"page": 3})
+
+    assert first.context["page_obj"].paginator.num_pages == 3
+    assert 'rel="next"' in first.content.decode()
+    assert len(last.context["articles"]) == 1
+    assert client.get(reverse("articles:list"), {"page": 9}).status_code == 404
+    assert client.get(reverse("articles:list"), {"page": "x"}).status_code == 404
+
+
+def test_topic_page_and_filter_list_only_that_topic(client):
+    opioids, families = make_topic(name="Opioids"), make_topic(name="Families")
+    about_opioids = make_article(title="About opioids", topics=[opioids])
+    make_article(title="About families", topics=[families])
+
+    page = client.get(opioids.get_absolute_url())
+    filtered = client.get(reverse("articles:list"), {"topic": opioids.slug})
+
+    for response in (page, filtered):
+        assert response.status_code == 200
+        assert list(response.context["articles"]) == [about_opioids]
+    assert client.get(reverse("articles:list"), {"topic": "nope"}).status_code == 404
+
+
+def test_topic_index_counts_published_articles_only(client):
+    topic = make_topic(name="Treatment")
+    make_article(topics=[topic])
+    make_article(topics=[topic], status=Article.Status.DRAFT, published_at=None)
+
+    response = client.get(reverse("articles:topics"))
+
+    assert response.status_code == 200
+    assert "1 article<" in response.content.decode()
+
+
+def test_script_in_a_section_body_never_reaches_the_page(client):
+    article = make_article()
+    make_section(article, body="Hello <script>alert('owned')</script> world")
+    make_faq(article, question="<script>alert(2)</script>?", answer="<b onmouseover=x>hi</b>")
+
+    content = client.get(article.get_absolute_url()).content.decode()
+
+    assert "<script>alert" not in content
+    assert "onmouseover" not in content.replace("&lt;b onmouseover=x&gt;", "")
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;?" in content
+
+
+def test_custom_404_page_uses_the_site_design(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "We could not find that page" in content
+    assert SiteSettings.load().helpline_phone in content
+    assert 'id="main-content"' in content
+
+
+def test_custom_500_page_uses_the_site_design(client, settings):
+    settings.ROOT_URLCONF = "tests.articles.urls_500"
+    client.raise_request_exception = False
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_healthz_reports_the_database(client, monkeypatch):
+    assert client.get("/healthz").status_code == 200
+
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+def test_header_has_an_accessible_menu_toggle_and_skip_link(client):
+    content = client.get(reverse("articles:home")).content.decode()
+
+    assert content.index('class="skip-link"') < content.index("<header")
+    assert 'aria-controls="site-nav"' in content and 'aria-expanded="false"' in content
+    assert '<script src="/static/js/site.js" defer></script>' in content
+    assert not re.search(r"<script>(?!\s*</script>)", content), "no inline scripts"
+    assert "style=" not in content

@@ -1,0 +1,77 @@
+"""Start-up configuration: production mode refuses to run half-configured."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CONFIG_VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "HTTPS_ONLY")
+
+
+def run_django(code_or_args, **env_overrides):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name.removeprefix("DJANGO_") not in CONFIG_VARIABLES
+    }
+    env.update(env_overrides)
+    args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+LOAD_SETTINGS = (
+    "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recovery_site.settings');"
+    "from django.conf import settings; print(settings.DEBUG)"
+)
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_django(LOAD_SETTINGS, DEBUG="0", ALLOWED_HOSTS="example.org")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "recovery_site configuration error: SECRET_KEY must be set when DEBUG is off."
+    ]
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_django(LOAD_SETTINGS, SECRET_KEY="x" * 50)
+
+    assert result.returncode == 1
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_debug_mode_starts_with_development_defaults():
+    result = run_django(LOAD_SETTINGS, DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+
+
+def test_django_prefixed_names_are_accepted():
+    code = LOAD_SETTINGS.replace("settings.DEBUG", "settings.ALLOWED_HOSTS")
+    result = run_django(
+        code, DJANGO_SECRET_KEY="y" * 50, DJANGO_ALLOWED_HOSTS="a.example,b.example"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "['a.example', 'b.example']" in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_in_production_settings():
+    result = run_django(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="recovery.example.org",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
