@@ -4,9 +4,8 @@ import io
 import itertools
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-
 from django.utils import timezone
+from PIL import Image
 
 from articles.models import FAQ, Article, Section, Topic
 
