@@ -55,6 +55,7 @@ serve: migrate
 		$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .local-secret-key
 	SECRET_KEY="$${SECRET_KEY:-$$(cat .local-secret-key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS_ONLY="$${HTTPS_ONLY:-0}" \
+	SERVE_MEDIA="$${SERVE_MEDIA:-1}" \
 		sh -c '$(MANAGE) collectstatic --noinput --verbosity 0 && \
 		exec $(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
 
