@@ -53,8 +53,20 @@ FRONT_MATTER_KEYS = {
     "seo_title",
     "meta_description",
 }
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML, but dates stay text: we parse them and report bad ones by line."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 HEADING_WITH_ANCHOR = re.compile(r"^(?P<text>.*?)\s*\{#(?P<anchor>[^}]*)\}\s*$")
 VALID_ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TOPIC_NAME_MAX_LENGTH = Topic._meta.get_field("name").max_length
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
@@ -91,6 +103,9 @@ class ParsedArticle:
     faqs: list = field(default_factory=list)
     references: str = ""
     title_line: int = 1
+    summary_line: int = 1
+    # Line of each front matter key, to point at the culprit of a save-time error.
+    front_matter_lines: dict = field(default_factory=dict)
 
     @property
     def slug(self):
@@ -118,7 +133,7 @@ class _Parser:
             self.fail(1, "front matter starts with '---' but has no closing '---' line")
         raw = "\n".join(self.lines[1:index])
         try:
-            data = yaml.safe_load(raw) if raw.strip() else {}
+            data = yaml.load(raw, Loader=_FrontMatterLoader) if raw.strip() else {}
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 2 if mark else 1
@@ -136,8 +151,10 @@ class _Parser:
 
     def check_front_matter(self, data, end):
         checked = {}
+        self.front_matter_lines = {}
         for key, value in data.items():
             line = self.key_line(key, end)
+            self.front_matter_lines[key] = line
             if key not in FRONT_MATTER_KEYS:
                 known = ", ".join(sorted(FRONT_MATTER_KEYS))
                 self.fail(line, f"unknown front matter key {key!r} (known keys: {known})")
@@ -163,6 +180,13 @@ class _Parser:
             ):
                 self.fail(line, "topics must be a list of names, e.g. [Opioids, Withdrawal]")
             value = [name.strip() for name in value]
+            too_long = [name for name in value if len(name) > TOPIC_NAME_MAX_LENGTH]
+            if too_long:
+                self.fail(
+                    line,
+                    f"the topic name {too_long[0][:30]!r}... is longer than "
+                    f"{TOPIC_NAME_MAX_LENGTH} characters",
+                )
         elif key in {"featured", "comments_open"}:
             if not isinstance(value, bool):
                 self.fail(line, f"{key} must be true or false")
@@ -171,28 +195,30 @@ class _Parser:
         return value
 
     def to_datetime(self, value, line):
-        if isinstance(value, datetime.datetime):
-            result = value
-        elif isinstance(value, datetime.date):
-            result = datetime.datetime.combine(value, datetime.time(9, 0))
-        else:
-            result = parse_datetime(str(value)) if value is not None else None
-            if result is None and value is not None and parse_date(str(value)):
-                result = datetime.datetime.combine(parse_date(str(value)), datetime.time(9, 0))
-            if result is None:
-                self.fail(line, "published_at must be a date or date-time, e.g. 2026-03-02T09:00")
+        text = str(value).strip() if value is not None else ""
+        try:
+            date = parse_date(text)
+            if date:
+                # A date alone means nine that morning, in the site's time zone.
+                result = datetime.datetime.combine(date, datetime.time(9, 0))
+            else:
+                result = parse_datetime(text)
+        except ValueError:  # well-formed but impossible, such as February 30
+            result = None
+        if result is None:
+            self.fail(line, "published_at must be a real date or date-time, e.g. 2026-03-02T09:00")
         if timezone.is_naive(result):
             result = timezone.make_aware(result)
         return result
 
     def to_date(self, value, line):
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        result = parse_date(str(value)) if value is not None else None
+        text = str(value).strip() if value is not None else ""
+        try:
+            result = parse_date(text)
+        except ValueError:
+            result = None
         if result is None:
-            self.fail(line, "reviewed_on must be a date, e.g. 2026-02-20")
+            self.fail(line, "reviewed_on must be a real date, e.g. 2026-02-20")
         return result
 
     # --- body -----------------------------------------------------------------------
@@ -204,14 +230,18 @@ class _Parser:
             line = blocks[0][2] if blocks else start + 1
             self.fail(line, "expected the title line '# Title' before anything else")
         _level, title, title_line, preamble = blocks[0]
+        if not title.strip():
+            self.fail(title_line, "the title cannot be empty")
         self.check_length(title, 200, title_line, "title")
-        summary = self.summary_from(preamble, title_line)
+        summary_line, summary = self.summary_from(preamble, title_line)
         article = ParsedArticle(
             source=self.source,
             title=title,
             summary=summary,
             front_matter=front_matter,
             title_line=title_line,
+            summary_line=summary_line,
+            front_matter_lines=getattr(self, "front_matter_lines", {}),
         )
         self.read_parts(article, blocks[1:])
         return article
@@ -229,14 +259,14 @@ class _Parser:
         )
 
     def split_lines(self, numbered_lines, level_pattern, before_first):
-        heading = re.compile(rf"^({level_pattern})\s+(.*?)\s*#*\s*$")
+        heading = re.compile(rf"^({level_pattern})(?:\s+(.*?))?(?:\s+#+)?\s*$")
         blocks, in_fence = [], False
         for number, text in numbered_lines:
             if FENCE.match(text):
                 in_fence = not in_fence
             match = None if in_fence else heading.match(text)
             if match:
-                blocks.append((len(match.group(1)), match.group(2), number, []))
+                blocks.append((len(match.group(1)), match.group(2) or "", number, []))
             elif blocks:
                 blocks[-1][3].append((number, text))
             elif text.strip():
@@ -254,7 +284,7 @@ class _Parser:
             )
         line, summary = paragraphs[0]
         self.check_length(summary, 500, line, "summary")
-        return summary
+        return line, summary
 
     def read_parts(self, article, blocks):
         part, anchors = "sections", {}
@@ -263,6 +293,8 @@ class _Parser:
                 self.fail(line, "only one '# Title' line is allowed; use '## ' for sections")
             name = heading.strip().lower()
             if name in FAQ_HEADINGS:
+                if part == "faq":
+                    self.fail(line, "there is already an FAQ part")
                 if part != "sections":
                     self.fail(line, "the FAQ part must come before the references")
                 part = "faq"
@@ -314,6 +346,8 @@ class _Parser:
         article.sections.append(ParsedSection(heading.strip(), anchor, body, line))
 
     def add_faq(self, article, question, answer, line):
+        if not question.strip():
+            self.fail(line, "a '### ' question cannot be empty")
         self.check_length(question, 300, line, "question")
         if not answer:
             self.fail(line, f"the question {question!r} has no answer")
@@ -385,7 +419,7 @@ def save_parsed_article(parsed):
         article.allows_comments = meta.get("comments_open", True)
         article.seo_title = meta.get("seo_title", "")
         article.meta_description = meta.get("meta_description", "")
-        _validate(article, parsed, parsed.title_line)
+        _validate(article, parsed, _article_error_line(parsed))
         article.save()
         article.topics.set(_topics(meta.get("topics", [])))
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
@@ -418,17 +452,42 @@ def _replace_children(article, model, items, parsed, fields_of):
 
 
 def _topics(names):
+    """Find each topic by slug or by name (an editor may have changed either); create the rest."""
     topics = []
     for name in names:
-        topic, _created = Topic.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+        slug = slugify(name)
+        topic = (
+            Topic.objects.filter(slug=slug).first()
+            or Topic.objects.filter(name__iexact=name).first()
+            or Topic.objects.create(slug=slug, name=name)
+        )
         topics.append(topic)
     return topics
 
 
+# Article fields whose front matter key has another name.
+FIELD_KEYS = {"is_featured": "featured", "allows_comments": "comments_open"}
+
+
+def _article_error_line(parsed):
+    """Return a function mapping an article field with an error to its source line."""
+
+    def line_of(field_name):
+        if field_name == "summary":
+            return parsed.summary_line
+        key = FIELD_KEYS.get(field_name, field_name)
+        return parsed.front_matter_lines.get(key, parsed.title_line)
+
+    return line_of
+
+
 def _validate(instance, parsed, line, exclude=None):
+    """full_clean() ``instance``; report errors at ``line`` (or ``line(field)``)."""
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
+        if callable(line):
+            line = min(line(name) for name in error.message_dict)
         reasons = "; ".join(
             f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
             for name, messages in error.message_dict.items()

@@ -210,8 +210,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        self.fill_publication_time()
         self.references_html = render_markdown(self.references)
         super().save(*args, **kwargs)
 
@@ -219,9 +218,16 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        # Before constraints are validated: "published" with no time means now.
+        self.fill_publication_time()
         if self.hero_image and not self.hero_alt.strip():
             message = _("Describe the hero image for people who cannot see it.")
             raise ValidationError({"hero_alt": ValidationError(message, code="hero_alt_required")})
+
+    def fill_publication_time(self):
+        """Set ``published_at`` to now when publishing without a time."""
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     @property
     def is_published(self):

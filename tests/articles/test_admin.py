@@ -183,3 +183,15 @@ def test_editor_changes_the_site_name_shown_in_the_header(client):
     assert not Permission.objects.filter(
         group__name="Editors", codename="delete_sitesettings"
     ).exists()
+
+
+def test_publishing_without_a_time_in_the_admin_publishes_now(client):
+    client.force_login(make_staff("editor", groups=["Editors"]))
+    data = article_form_data(make_topic(), section_rows(1), [])
+    data.update({"published_at_0": "", "published_at_1": ""})
+
+    response = client.post(reverse("admin:articles_article_add"), data)
+
+    assert response.status_code == 302
+    article = Article.objects.get(slug="supervised-detox")
+    assert article.is_published
