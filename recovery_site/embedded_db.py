@@ -16,7 +16,9 @@ Run ``python -m recovery_site.embedded_db start|stop|status|url``.
 """
 
 import os
+import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -53,19 +55,36 @@ def ensure_running(pgdata: Path | None = None, database: str = DATABASE_NAME) ->
 
     pgdata = pgdata or data_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    try:
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+    except subprocess.CalledProcessError:
+        # pgserver registers its handle before trying to start; _start() retries.
+        server = pgserver.PostgresServer._instances[pgdata.resolve()]
     # Serialise database creation with pgserver's own inter-process lock, so two
     # processes starting at once (runserver and its reloader) cannot both create it.
     with server._lock:
         # get_server() hands back this process's cached handle even if the server
         # died since (killed, or stopped by `make stop-db`): start it again if so.
-        server.ensure_postgres_running()
+        _start(server)
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';").count(
             "(1 row)"
         )
         if not exists:
             server.psql(f'CREATE DATABASE "{database}";')
     return server.get_uri(database)
+
+
+def _start(server, attempts=20, pause=0.5):
+    # After a postmaster is killed, its children notice and exit within a moment;
+    # until then PostgreSQL refuses to start ("shared memory block still in use").
+    for attempt in range(attempts):
+        try:
+            server.ensure_postgres_running()
+            return
+        except subprocess.CalledProcessError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause)
 
 
 def stop(pgdata: Path | None = None) -> bool:

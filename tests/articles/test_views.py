@@ -214,3 +214,17 @@ def test_header_has_an_accessible_menu_toggle_and_skip_link(client):
     assert '<script src="/static/js/site.js" defer></script>' in content
     assert not re.search(r"<script>(?!\s*</script>)", content), "no inline scripts"
     assert "style=" not in content
+
+
+def test_hero_image_is_shown_with_its_size_and_description(client, media_root):
+    from tests.factories import make_image_upload
+
+    article = make_article(hero_image=make_image_upload(640, 360), hero_alt="A quiet harbour.")
+
+    content = client.get(article.get_absolute_url()).content.decode()
+
+    assert re.search(
+        r'<img src="/media/articles/hero/\d{4}/hero[^"]*\.png" alt="A quiet harbour\." '
+        r'width="640" height="360"',
+        content,
+    )
