@@ -45,6 +45,7 @@ run: demo
 	@DEBUG=1 $(MANAGE) create_dev_superuser
 	@echo "Serving on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/). Ctrl-C stops."
 	@trap '[ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db stop' EXIT; \
+		trap 'exit 130' INT TERM; \
 		DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 # Production settings on this machine, over plain http: DEBUG off, gunicorn,
