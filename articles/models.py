@@ -247,10 +247,14 @@ class Article(models.Model):
 
     @property
     def was_updated_after_publication(self):
-        """True when the article changed more than a day after it was published."""
-        return bool(self.published_at) and (
-            self.updated_at - self.published_at > timezone.timedelta(days=1)
-        )
+        """True when the article changed more than a day after it went public here.
+
+        An article imported with an earlier publication date counts from its import.
+        """
+        if not self.published_at:
+            return False
+        went_public = max(self.published_at, self.created_at)
+        return self.updated_at - went_public > timezone.timedelta(days=1)
 
     def reading_minutes(self):
         """Estimated reading time in whole minutes (uses the prefetched sections)."""

@@ -203,3 +203,15 @@ def test_site_settings_is_a_single_cached_row():
     assert SiteSettings.objects.count() == 1
     assert SiteSettings.load().site_name == "Second row"
     assert SiteSettings(helpline_phone="1-800-662-4357").helpline_tel == "18006624357"
+
+
+def test_updated_date_counts_from_when_the_article_went_public_here():
+    backdated = make_article(published_at=timezone.now() - timezone.timedelta(days=300))
+    assert not backdated.was_updated_after_publication
+
+    Article.objects.filter(pk=backdated.pk).update(
+        created_at=timezone.now() - timezone.timedelta(days=300)
+    )
+    backdated.refresh_from_db()
+    backdated.save()
+    assert backdated.was_updated_after_publication
