@@ -228,3 +228,13 @@ def test_hero_image_is_shown_with_its_size_and_description(client, media_root):
         r'width="640" height="360"',
         content,
     )
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    response = client.get(reverse("articles:home"))
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
