@@ -69,13 +69,25 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see: published, with a publication time not in the future."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def newest_first(self):
+        """Order by publication time. Explicit, because Meta.ordering does not apply
+        to queries with aggregates (the comment count)."""
+        return self.order_by("-published_at", "-pk")
+
     def featured(self):
         """Articles editors chose for the home page."""
         return self.filter(is_featured=True)
 
     def for_cards(self):
-        """Fetch what an article card shows (topics) in one extra query."""
-        return self.prefetch_related("topics")
+        """Fetch what an article card shows: topics (one extra query), comment count."""
+        return self.prefetch_related("topics").with_comment_count()
+
+    def with_comment_count(self):
+        """Annotate ``comment_count``: approved comments only."""
+        return self.annotate(
+            # distinct: other joins (topics) must not multiply the count.
+            comment_count=Count("comments", filter=Q(comments__status="approved"), distinct=True)
+        )
 
     def with_outline(self):
         """Fetch sections, FAQs and topics with the article: one query each."""
@@ -88,7 +100,7 @@ class ArticleQuerySet(models.QuerySet):
             self.published()
             .exclude(pk=article.pk)
             .filter(topics__in=topic_ids)
-            .annotate(shared_topics=Count("topics", filter=Q(topics__in=topic_ids)))
+            .annotate(shared_topics=Count("topics", filter=Q(topics__in=topic_ids), distinct=True))
             .order_by("-shared_topics", "-published_at")
         )
 

@@ -3,7 +3,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
 from .models import Article, Topic
 
@@ -13,11 +13,14 @@ RELATED_COUNT = 3
 
 
 def home(request):
-    featured = list(Article.objects.published().featured().for_cards()[:HOME_FEATURED_COUNT])
+    featured = list(
+        Article.objects.published().featured().for_cards().newest_first()[:HOME_FEATURED_COUNT]
+    )
     latest = (
         Article.objects.published()
         .exclude(pk__in=[article.pk for article in featured])
-        .for_cards()[:HOME_LATEST_COUNT]
+        .for_cards()
+        .newest_first()[:HOME_LATEST_COUNT]
     )
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
@@ -32,7 +35,7 @@ class ArticleListView(ListView):
         return settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        queryset = Article.objects.published().for_cards()
+        queryset = Article.objects.published().for_cards().newest_first()
         topic_slug = self.kwargs.get("slug") or self.request.GET.get("topic")
         self.topic = get_object_or_404(Topic, slug=topic_slug) if topic_slug else None
         if self.topic:
@@ -52,16 +55,18 @@ class TopicListView(ListView):
         return Topic.objects.with_article_counts()
 
 
-class ArticleDetailView(DetailView):
-    template_name = "articles/article_detail.html"
-    context_object_name = "article"
+def article_detail(request, slug):
+    article = get_object_or_404(
+        Article.objects.published().with_outline().with_comment_count(), slug=slug
+    )
+    return render_article_page(request, article)
 
-    def get_queryset(self):
-        return Article.objects.published().with_outline()
 
-    def get_context_data(self, **kwargs):
-        related = Article.objects.related_to(self.object).for_cards()[:RELATED_COUNT]
-        return super().get_context_data(related=related, **kwargs)
+def render_article_page(request, article, *, status=200, **extra_context):
+    """Render the article page; the comments app passes a bound form when re-showing it."""
+    related = Article.objects.related_to(article).for_cards()[:RELATED_COUNT]
+    context = {"article": article, "related": related, **extra_context}
+    return render(request, "articles/article_detail.html", context, status=status)
 
 
 @never_cache

@@ -80,7 +80,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
+    "comments",
 ]
 
 MIDDLEWARE = [
@@ -257,8 +260,44 @@ LOGGING = {
     },
 }
 
+# --- Background tasks (django-tasks, the backport of Django 6's tasks API) -------
+
+# "immediate" runs a task inside the request (development, tests); "database"
+# queues it in PostgreSQL for `manage.py db_worker` (production default).
+TASKS_BACKEND = env("TASKS_BACKEND", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASKS_BACKEND]
+    }
+}
+
 # --- Site -------------------------------------------------------------------------
 
 # The public address, used where an absolute URL is needed outside a request.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ARTICLES_PER_PAGE = env_int("ARTICLES_PER_PAGE", 10)
+
+# --- Comments ---------------------------------------------------------------------
+
+# Replies nest at most this deep; a reply to a comment at the cap attaches at the cap.
+COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
+COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)  # top-level threads per page
+COMMENTS_APPROVE_BY_DEFAULT = env_bool("COMMENTS_APPROVE_BY_DEFAULT")
+COMMENTS_TRUST_PREVIOUSLY_APPROVED = env_bool("COMMENTS_TRUST_PREVIOUSLY_APPROVED", True)
+COMMENTS_MAX_LINKS = env_int("COMMENTS_MAX_LINKS", 2)
+# A human takes longer than this to write a comment; a form older than the maximum
+# age is treated as replayed.
+COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)
+COMMENTS_FORM_MAX_AGE_SECONDS = env_int("COMMENTS_FORM_MAX_AGE_SECONDS", 2 * 24 * 3600)
+COMMENTS_FLOOD_SECONDS = env_int("COMMENTS_FLOOD_SECONDS", 15)  # 0 turns it off
+# How many proxies in front of the site append to X-Forwarded-For (0: ignore it).
+COMMENTS_TRUSTED_PROXY_COUNT = env_int("COMMENTS_TRUSTED_PROXY_COUNT", 0)
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0: never
+COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
+COMMENTS_TRASH_RETENTION_DAYS = env_int("COMMENTS_TRASH_RETENTION_DAYS", 30)
+COMMENTS_WITHDRAW_DAYS = env_int("COMMENTS_WITHDRAW_DAYS", 30)
+# Who is emailed about pending comments; empty: active staff who can moderate.
+COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")

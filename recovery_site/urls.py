@@ -15,6 +15,7 @@ admin.site.index_title = "Site content"
 
 urlpatterns = [
     path("", include("articles.urls")),
+    path("comments/", include("comments.urls")),
     path("healthz", article_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

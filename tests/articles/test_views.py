@@ -84,14 +84,15 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries, lo
     make_article(topics=list(long_article.topics.all()))
     SiteSettings.load()
 
-    # article, sections, FAQs, topics, related articles, their topics
-    with django_assert_num_queries(6):
+    # article (with its comment count), sections, FAQs, topics, related articles,
+    # their topics, approved comments
+    with django_assert_num_queries(7):
         response = client.get(long_article.get_absolute_url())
     assert related.title in response.content.decode()
 
     for position in range(11, 31):
         make_section(long_article, position=position)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(long_article.get_absolute_url())
 
 

@@ -1,0 +1,176 @@
+import time
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Comment
+
+TIMESTAMP_SALT = "comments.form-timestamp"
+# Line breaks and tabs are fine in a comment's text; other control characters are not.
+ALLOWED_CONTROL_CHARACTERS = {"\n", "\r", "\t"}
+# Characters that reorder text on screen (used to disguise names and links).
+BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def reject_control_characters(value, allowed=frozenset()):
+    for character in value:
+        if character in allowed:
+            continue
+        if unicodedata.category(character) == "Cc" or character in BIDI_CONTROLS:
+            raise ValidationError(
+                _("Please remove the invisible control characters from this field."),
+                code="control_characters",
+            )
+
+
+def sign_timestamp(now=None):
+    """A signed 'form shown at' time, checked when the form comes back."""
+    return signing.dumps(now if now is not None else time.time(), salt=TIMESTAMP_SALT)
+
+
+def timestamp_problem(token, now=None):
+    """Return None if ``token`` is a fair form timestamp, else why it is not."""
+    now = now if now is not None else time.time()
+    try:
+        shown_at = float(
+            signing.loads(
+                token or "", salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE_SECONDS
+            )
+        )
+    except signing.SignatureExpired:
+        return "expired"
+    except (signing.BadSignature, TypeError, ValueError):
+        return "forged"
+    if now - shown_at < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+        return "too_fast"
+    return None
+
+
+class CommentForm(forms.ModelForm):
+    """The "Leave a Reply" form. Pass the article and the request's user."""
+
+    author_url = forms.URLField(
+        label=_("Website"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        error_messages={"invalid": _("Enter a web address starting with http:// or https://.")},
+    )
+    save_details = forms.BooleanField(
+        label=_("Save my name, email, and website in this browser for the next time I comment."),
+        required=False,
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    timestamp = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The honeypot: hidden from people (and from screen readers); robots fill it in.
+    fax_number = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["body", "author_name", "author_email", "author_url"]
+        labels = {"body": _("Comment"), "author_name": _("Name"), "author_email": _("Email")}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8, "maxlength": 10_000}),
+            "author_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "author_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        error_messages = {
+            "body": {"required": _("Please write your comment.")},
+            "author_name": {"required": _("Please enter your name.")},
+            "author_email": {
+                "required": _("Please enter your email address."),
+                "invalid": _("Please enter a valid email address."),
+            },
+        }
+
+    def __init__(self, *args, article, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.user = user
+        self.fields["author_url"].widget.attrs["autocomplete"] = "url"
+        if not self.is_bound:
+            self.fields["timestamp"].initial = sign_timestamp()
+        if self.is_logged_in:
+            for name in ("author_name", "author_email", "author_url", "save_details"):
+                del self.fields[name]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> carries the token
+        self.helper.layout = Layout(
+            Field("body"),
+            *(
+                []
+                if self.is_logged_in
+                else ["author_name", "author_email", "author_url", "save_details"]
+            ),
+            Div("fax_number", css_class="visually-hidden", aria_hidden="true"),
+            "parent",
+            "timestamp",
+        )
+
+    @property
+    def is_logged_in(self):
+        return self.user is not None and self.user.is_authenticated
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        reject_control_characters(body, ALLOWED_CONTROL_CHARACTERS)
+        if not body.strip():
+            raise ValidationError(_("Please write your comment."), code="required")
+        return body.strip()
+
+    def clean_author_name(self):
+        name = self.cleaned_data["author_name"]
+        reject_control_characters(name)
+        return " ".join(name.split())
+
+    def clean_author_email(self):
+        email = self.cleaned_data["author_email"]
+        reject_control_characters(email)
+        return email.strip()
+
+    def clean_author_url(self):
+        url = self.cleaned_data["author_url"]
+        reject_control_characters(url)
+        return url
+
+    def clean(self):
+        cleaned_data = super().clean()
+        parent_id = cleaned_data.get("parent")
+        if parent_id is not None:
+            cleaned_data["parent"] = self.approved_parent(parent_id)
+        return cleaned_data
+
+    def approved_parent(self, parent_id):
+        """The approved comment of this article being replied to (or a form error)."""
+        parent = (
+            Comment.objects.approved()
+            .filter(pk=parent_id, article=self.article)
+            .select_related("parent__parent__parent")
+            .first()
+        )
+        if parent is None:
+            # The field is hidden, so the message goes at the top of the form.
+            self.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "The comment you are replying to is not available. "
+                        "You can still reply to the article."
+                    ),
+                    code="invalid_parent",
+                ),
+            )
+        return parent

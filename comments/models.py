@@ -1,0 +1,314 @@
+"""Readers' comments under articles, held for moderation as WordPress does."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+
+from .text import render_comment_text
+
+
+def hash_body(body):
+    """Return a fingerprint of a comment's text, blind to case and spacing."""
+    normalised = " ".join(body.split()).casefold()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        """Comments anyone may read."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+    def by_email(self, email):
+        """Every comment written with ``email`` (case-insensitive)."""
+        return self.filter(author_email__iexact=email.strip())
+
+    def for_thread(self):
+        """Only the columns a public thread shows, oldest first."""
+        return self.only(
+            "id",
+            "article_id",
+            "parent_id",
+            "author_name",
+            "author_url",
+            "body_html",
+            "status",
+            "is_urgent",
+            "created_at",
+        ).order_by("created_at", "id")
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Spam")
+        TRASH = "trash", _("Trash")
+
+    # Which rule of the moderation policy decided the status (comments/spam.py).
+    class Rule(models.TextChoices):
+        STAFF = "staff", _("Staff member")
+        HONEYPOT = "honeypot", _("Hidden field filled in")
+        TOO_FAST = "too_fast", _("Sent too fast")
+        BAD_TIMESTAMP = "bad_timestamp", _("Expired or forged form")
+        DISALLOWED = "disallowed", _("Disallowed word, email or IP")
+        MODERATION_WORDS = "moderation_words", _("Moderation word")
+        TOO_MANY_LINKS = "too_many_links", _("Too many links")
+        CONTACT_DETAILS = "contact_details", _("Contact details (phone, handle, wallet)")
+        CRISIS = "crisis", _("Crisis language")
+        TRUSTED_AUTHOR = "trusted_author", _("Previously approved commenter")
+        DEFAULT = "default", _("Default setting")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        null=True,
+        blank=True,
+        # Deleting goes through Comment.delete()/delete_comments(), which first moves
+        # the replies up one level; SET_NULL is the database's last resort.
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    author_name = models.CharField(_("name"), max_length=100)
+    author_email = models.EmailField(_("email"), max_length=254)
+    author_url = models.URLField(_("website"), max_length=200, blank=True)
+    body = models.TextField(_("comment"), max_length=10_000)
+    body_html = models.TextField(editable=False, default="")
+    body_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # The status before it went to spam or trash, so "restore" can put it back.
+    previous_status = models.CharField(
+        _("previous status"), max_length=10, choices=Status.choices, blank=True
+    )
+    decided_by = models.CharField(
+        _("decided by"), max_length=20, choices=Rule.choices, default=Rule.DEFAULT
+    )
+    is_urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_("Crisis language: read this one first; the author saw the helpline."),
+    )
+    is_withdrawn = models.BooleanField(_("withdrawn by its author"), default=False, editable=False)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [
+            models.Index(fields=["article", "status", "created_at"], name="comment_thread"),
+            models.Index(fields=["status", "-created_at"], name="comment_queue"),
+            models.Index(Lower("author_email"), name="comment_author_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "spam", "trash"]),
+                name="comment_status_valid",
+            ),
+            # The same text from the same email on the same article, once: enforced
+            # here so two simultaneous submits cannot both be stored.
+            models.UniqueConstraint(
+                "article",
+                Lower("author_email"),
+                "body_hash",
+                condition=~Q(status="trash"),
+                name="comment_no_duplicates",
+                violation_error_code="duplicate",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="comment_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.article}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_comment_text(self.body)
+        self.body_hash = hash_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    def delete(self, *args, **kwargs):
+        # Replies stay, one level up, attached to this comment's parent.
+        self.replies.update(parent=self.parent_id)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def anchor(self):
+        return f"comment-{self.pk}"
+
+    def ancestors(self):
+        """This comment's parent, grandparent and so on (one query per level)."""
+        comment = self.parent
+        while comment is not None:
+            yield comment
+            comment = comment.parent
+
+    @property
+    def depth(self):
+        """0 for a top-level comment, 1 for a reply, and so on."""
+        return sum(1 for _ancestor in self.ancestors())
+
+    def can_move_to(self, status):
+        """Whether a moderator may move this comment to ``status``."""
+        if status == self.status:
+            return False
+        # A withdrawn comment is gone for good: nobody may publish it again.
+        return not (self.is_withdrawn and status != self.Status.TRASH)
+
+    def move_to(self, status):
+        """Change the status (remembering the old one for spam and trash); no save.
+
+        ``decided_by`` keeps the policy rule that first decided, for moderators.
+        """
+        if status in {self.Status.SPAM, self.Status.TRASH} and self.status not in {
+            self.Status.SPAM,
+            self.Status.TRASH,
+        }:
+            self.previous_status = self.status
+        self.status = status
+        self.status_changed_at = timezone.now()
+
+    @property
+    def restore_status(self):
+        """Where "restore" sends a spam or trashed comment."""
+        return self.previous_status or self.Status.PENDING
+
+
+class ModerationLists(models.Model):
+    """The word lists moderators edit: one row, read through a cache."""
+
+    CACHE_KEY = "comments:moderation_lists"
+
+    disallowed_keys = models.TextField(
+        _("disallowed"),
+        blank=True,
+        help_text=_(
+            "One per line: a word or phrase, an email address or an IP address. A "
+            "comment containing any of them (in its text, name, email, website or IP) "
+            "goes straight to spam."
+        ),
+    )
+    moderation_keys = models.TextField(
+        _("hold for moderation"),
+        blank=True,
+        default="\n".join(
+            [
+                "for sale",
+                "discreet shipping",
+                "no prescription",
+                "without prescription",
+                "pills online",
+                "vendor",
+                "plug",
+                "casino",
+                "loan",
+            ]
+        ),
+        help_text=_("One per line: a comment containing any of them waits for a moderator."),
+    )
+    crisis_keys = models.TextField(
+        _("crisis language"),
+        blank=True,
+        default="\n".join(
+            [
+                "suicide",
+                "suicidal",
+                "kill myself",
+                "end my life",
+                "want to die",
+                "don't want to live",
+                "dont want to live",
+                "better off dead",
+                "self-harm",
+                "self harm",
+                "hurt myself",
+                "cutting myself",
+                "overdosing",
+                "overdosed",
+                "took too much",
+                "took too many",
+                "can't breathe",
+                "cant breathe",
+                "not breathing",
+                "won't wake up",
+                "wont wake up",
+                "turning blue",
+            ]
+        ),
+        help_text=_(
+            "One per line: a comment containing any of them is held, marked urgent and "
+            "shown first to moderators, and its author sees the helpline at once."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("moderation lists")
+        verbose_name_plural = _("moderation lists")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="moderation_lists_single_row"),
+        ]
+
+    def __str__(self):
+        return str(_("Moderation lists"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def load(cls):
+        """Return the lists (created with defaults on first use), cached."""
+        lists = cache.get(cls.CACHE_KEY)
+        if lists is None:
+            lists, _created = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, lists, timeout=300)
+        return lists
+
+    @staticmethod
+    def _entries(text):
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def disallowed(self):
+        return self._entries(self.disallowed_keys)
+
+    @property
+    def moderation(self):
+        return self._entries(self.moderation_keys)
+
+    @property
+    def crisis(self):
+        return self._entries(self.crisis_keys)

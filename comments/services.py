@@ -1,0 +1,314 @@
+"""Comment use-cases that span models or have side effects."""
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Comment, ModerationLists
+from .spam import Policy, Submission, decide
+
+WITHDRAW_SALT = "comments.withdraw"
+
+
+class DuplicateComment(Exception):
+    """The same text from the same email is already on this article."""
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What a comment records about the request that sent it."""
+
+    ip_address: str | None
+    user_agent: str = ""
+
+
+def client_ip(meta, trusted_proxies=None):
+    """The client's IP: REMOTE_ADDR, or X-Forwarded-For as far as trusted proxies vouch.
+
+    Each trusted proxy appends the address it received the request from, so with N
+    proxies the client is the Nth address from the right; anything further left was
+    written by the client and may be forged.
+    """
+    trusted = settings.COMMENTS_TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
+    address = meta.get("REMOTE_ADDR")
+    if trusted > 0:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= trusted:
+            address = forwarded[-trusted]
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def request_info(request):
+    return RequestInfo(
+        ip_address=client_ip(request.META),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+
+
+def comments_are_open(article, now=None):
+    """Whether ``article`` takes new comments (its flag, and the auto-close age)."""
+    if not article.allows_comments:
+        return False
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and article.published_at:
+        now = now or timezone.now()
+        return now - article.published_at <= timezone.timedelta(days=days)
+    return True
+
+
+def is_flooding(ip_address):
+    """Claim this IP's posting slot; True if it already posted within the flood window.
+
+    ``cache.add`` is atomic (also in Redis), so two simultaneous posts from one IP
+    cannot both get through.
+    """
+    seconds = settings.COMMENTS_FLOOD_SECONDS
+    if not seconds or not ip_address:
+        return False
+    return not cache.add(f"comments:flood:{ip_address}", 1, timeout=seconds)
+
+
+def release_flood_slot(ip_address):
+    """Give the slot back when the comment was not stored after all."""
+    cache.delete(f"comments:flood:{ip_address}")
+
+
+def current_policy():
+    lists = ModerationLists.load()
+    return Policy(
+        disallowed=lists.disallowed,
+        moderation=lists.moderation,
+        crisis=lists.crisis,
+        max_links=settings.COMMENTS_MAX_LINKS,
+        trust_previously_approved=settings.COMMENTS_TRUST_PREVIOUSLY_APPROVED,
+        approve_by_default=settings.COMMENTS_APPROVE_BY_DEFAULT,
+    )
+
+
+def has_approved_history(name, email):
+    """True when an approved comment carries both this name and this email."""
+    return (
+        Comment.objects.approved()
+        .filter(author_name__iexact=name.strip(), author_email__iexact=email.strip())
+        .exists()
+    )
+
+
+def attach_point(parent):
+    """The comment a reply hangs from: ``parent``, or its ancestor at the depth cap."""
+    while parent is not None and parent.depth >= settings.COMMENTS_MAX_DEPTH - 1:
+        parent = parent.parent
+    return parent
+
+
+def submit_comment(*, article, form, user, info, timestamp_problem=None):
+    """Store a valid comment with the status the moderation policy gives it.
+
+    Raises DuplicateComment (nothing stored) when the same email already posted the
+    same text here. Moderators are notified once the transaction has committed.
+    """
+    data = form.cleaned_data
+    comment = Comment(
+        article=article,
+        parent=attach_point(data.get("parent")),
+        body=data["body"],
+        ip_address=info.ip_address,
+        user_agent=info.user_agent,
+    )
+    if user is not None and user.is_authenticated:
+        comment.user = user
+        comment.author_name = user.get_full_name() or user.get_username()
+        comment.author_email = user.email or f"{user.get_username()}@users.invalid"
+    else:
+        comment.author_name = data["author_name"]
+        comment.author_email = data["author_email"]
+        comment.author_url = data.get("author_url", "")
+
+    decision = decide(
+        Submission(
+            body=comment.body,
+            author_name=comment.author_name,
+            author_email=comment.author_email,
+            author_url=comment.author_url,
+            ip_address=comment.ip_address,
+            is_staff=bool(user is not None and user.is_authenticated and user.is_staff),
+            honeypot=data.get("fax_number", ""),
+            timestamp_problem=timestamp_problem,
+            has_approved_history=has_approved_history(comment.author_name, comment.author_email),
+        ),
+        current_policy(),
+    )
+    comment.status = decision.status
+    comment.decided_by = decision.rule
+    comment.is_urgent = decision.is_urgent
+
+    try:
+        with transaction.atomic():
+            comment.save()
+    except IntegrityError as error:
+        if "comment_no_duplicates" in str(error):
+            raise DuplicateComment from error
+        raise
+    if comment.status == Comment.Status.PENDING:
+        from .tasks import notify_moderators
+
+        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk))
+    return comment
+
+
+# --- Moderation ---------------------------------------------------------------------
+
+
+def moderate(comments, status):
+    """Move each comment that may go to ``status`` there; return how many moved."""
+    moved = 0
+    with transaction.atomic():
+        for comment in comments.select_for_update():
+            if comment.can_move_to(status):
+                comment.move_to(status)
+                comment.save(update_fields=["status", "previous_status", "status_changed_at"])
+                moved += 1
+    return moved
+
+
+def restore(comments):
+    """Send spam and trashed comments back to the status they had; return how many."""
+    restored = 0
+    with transaction.atomic():
+        for comment in comments.filter(
+            status__in=[Comment.Status.SPAM, Comment.Status.TRASH]
+        ).select_for_update():
+            target = comment.restore_status
+            if comment.can_move_to(target):
+                comment.move_to(target)
+                comment.previous_status = ""
+                comment.save(update_fields=["status", "previous_status", "status_changed_at"])
+                restored += 1
+    return restored
+
+
+def delete_comments(comments):
+    """Delete comments for good; their replies move up one level. Return how many."""
+    deleted = 0
+    with transaction.atomic():
+        for comment in comments.select_for_update().order_by("-created_at"):
+            comment.delete()
+            deleted += 1
+    return deleted
+
+
+def empty_old_trash(now=None):
+    """Delete comments that have been in the trash longer than the retention period."""
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(days=settings.COMMENTS_TRASH_RETENTION_DAYS)
+    return delete_comments(
+        Comment.objects.filter(status=Comment.Status.TRASH, status_changed_at__lt=cutoff)
+    )
+
+
+def erase_old_network_data(now=None):
+    """Blank the IP address and browser of comments older than the retention period."""
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    return (
+        Comment.objects.filter(created_at__lt=cutoff)
+        .filter(Q(ip_address__isnull=False) | ~Q(user_agent=""))
+        .update(ip_address=None, user_agent="")
+    )
+
+
+# --- The commenter's own data -------------------------------------------------------
+
+
+def withdraw_token(comment):
+    """A private link token that lets the author withdraw ``comment``."""
+    return signing.dumps({"c": comment.pk, "h": comment.body_hash[:16]}, salt=WITHDRAW_SALT)
+
+
+def comment_for_withdraw_token(token):
+    """The comment a token names, or None if the token is forged, stale or used."""
+    try:
+        data = signing.loads(
+            token,
+            salt=WITHDRAW_SALT,
+            max_age=timezone.timedelta(days=settings.COMMENTS_WITHDRAW_DAYS),
+        )
+        comment = Comment.objects.get(pk=data["c"], is_withdrawn=False)
+    except (signing.BadSignature, Comment.DoesNotExist, KeyError, TypeError):
+        return None
+    # Links are made afresh on each page view; the comment's age bounds them all.
+    too_old = timezone.now() - comment.created_at > timezone.timedelta(
+        days=settings.COMMENTS_WITHDRAW_DAYS
+    )
+    if too_old or not comment.body_hash.startswith(data["h"]):
+        return None
+    return comment
+
+
+ANONYMOUS_NAME = "Anonymous"
+
+
+def _anonymise(comment, *, remove_text):
+    comment.author_name = ANONYMOUS_NAME
+    comment.author_email = f"erased-{comment.pk}@users.invalid"
+    comment.author_url = ""
+    comment.ip_address = None
+    comment.user_agent = ""
+    comment.user = None
+    if remove_text:
+        comment.body = "[This comment was removed at its author's request.]"
+
+
+def withdraw_comment(comment):
+    """The author takes the comment back: hidden for good and personal data erased."""
+    with transaction.atomic():
+        _anonymise(comment, remove_text=True)
+        if comment.status != Comment.Status.TRASH:
+            comment.move_to(Comment.Status.TRASH)
+        comment.is_withdrawn = True
+        comment.save()
+    return comment
+
+
+def export_commenter_data(email):
+    """Every comment written with ``email``, as plain data (for a data request)."""
+    return [
+        {
+            "id": comment.pk,
+            "article": comment.article.title,
+            "article_url": settings.SITE_URL + comment.article.get_absolute_url(),
+            "in_reply_to": comment.parent_id,
+            "name": comment.author_name,
+            "email": comment.author_email,
+            "website": comment.author_url,
+            "text": comment.body,
+            "status": comment.status,
+            "submitted_at": comment.created_at.isoformat(),
+            "ip_address": comment.ip_address,
+            "browser": comment.user_agent,
+        }
+        for comment in Comment.objects.by_email(email)
+        .select_related("article")
+        .order_by("created_at")
+    ]
+
+
+def erase_commenter_data(email, *, remove_text=False):
+    """Anonymise every comment written with ``email``; return how many."""
+    erased = 0
+    with transaction.atomic():
+        for comment in Comment.objects.by_email(email).select_for_update():
+            _anonymise(comment, remove_text=remove_text)
+            comment.save()
+            erased += 1
+    return erased

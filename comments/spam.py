@@ -1,0 +1,172 @@
+"""The moderation policy: which status a new comment gets, and why.
+
+Pure functions over plain values, so every rule is testable without a request or a
+database. The rules run in order and the first that decides wins:
+
+1. staff users                                  -> approved
+2. honeypot filled, sent too fast, bad timestamp -> spam
+3. disallowed word, email or IP                 -> spam
+4. moderation word, too many links, contact
+   details (phone, messaging handle, wallet)    -> pending
+5. crisis language                              -> pending, urgent
+6. name and email of an approved commenter      -> approved (if trusted)
+7. otherwise                                    -> pending (or approved by setting)
+
+Crisis language also marks a comment held by rule 4 as urgent: a person in crisis
+who leaves a phone number must not wait at the back of the queue.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from .models import Comment
+
+Status = Comment.Status
+Rule = Comment.Rule
+
+URL_IN_TEXT = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+
+# How drug sellers and scammers ask to be contacted off-site.
+CONTACT_PATTERNS = [
+    # Phone numbers: nine or more digits, maybe with spaces, dots, dashes, brackets.
+    re.compile(r"(?<!\w)\+?(?:\d[\s().-]{0,2}){9,}\d?(?!\w)"),
+    # "DM me", "text me", "hit me up", "message me on ..."
+    re.compile(
+        r"\b(?:dm|pm|inbox|text|message|msg|hit|hmu|contact|reach)\s*(?:me|us)\b", re.IGNORECASE
+    ),
+    # Messaging apps with a handle or number after them.
+    re.compile(
+        r"\b(?:whats\s?app|telegram|tg|wickr|signal|snap(?:chat)?|kik|threema|session|"
+        r"discord|wechat|insta(?:gram)?|skype)\b\s*(?:id|handle|user(?:name)?|me)?"
+        r"\s*[:@=-]\s*@?\w{3,}",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:t\.me|wa\.me|signal\.me|wickr\.me)/\w+", re.IGNORECASE),
+    # A bare @handle.
+    re.compile(r"(?<![\w.])@[A-Za-z_][\w.]{3,}"),
+    # Email addresses written in the text.
+    re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"),
+    # Crypto wallets: Bitcoin (legacy and bech32), Ethereum, Monero, Tron.
+    re.compile(r"\b(?:bc1[ac-hj-np-z02-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"),
+    re.compile(r"\b0x[a-fA-F0-9]{40}\b"),
+    re.compile(r"\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b"),
+    re.compile(r"\bT[1-9A-HJ-NP-Za-km-z]{33}\b"),
+]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the policy looks at: the comment and facts gathered about its sending."""
+
+    body: str
+    author_name: str = ""
+    author_email: str = ""
+    author_url: str = ""
+    ip_address: str | None = None
+    is_staff: bool = False
+    honeypot: str = ""
+    # None when the signed form timestamp checked out; else "too_fast", "expired"
+    # or "forged".
+    timestamp_problem: str | None = None
+    # Name and email both match an already approved comment.
+    has_approved_history: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configurable parts: settings plus the lists moderators edit."""
+
+    disallowed: list = field(default_factory=list)
+    moderation: list = field(default_factory=list)
+    crisis: list = field(default_factory=list)
+    max_links: int = 2
+    trust_previously_approved: bool = True
+    approve_by_default: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    rule: str
+    is_urgent: bool = False
+
+
+def decide(submission: Submission, policy: Policy) -> Decision:
+    """Apply the moderation policy to ``submission``; return the first rule's decision."""
+    if submission.is_staff:
+        return Decision(Status.APPROVED, Rule.STAFF)
+    if submission.honeypot.strip():
+        return Decision(Status.SPAM, Rule.HONEYPOT)
+    if submission.timestamp_problem == "too_fast":
+        return Decision(Status.SPAM, Rule.TOO_FAST)
+    if submission.timestamp_problem:
+        return Decision(Status.SPAM, Rule.BAD_TIMESTAMP)
+    if is_disallowed(submission, policy.disallowed):
+        return Decision(Status.SPAM, Rule.DISALLOWED)
+
+    in_crisis = contains_any(submission.body, policy.crisis)
+    if contains_any(_all_text(submission), policy.moderation):
+        return Decision(Status.PENDING, Rule.MODERATION_WORDS, is_urgent=in_crisis)
+    if count_links(submission.body) > policy.max_links:
+        return Decision(Status.PENDING, Rule.TOO_MANY_LINKS, is_urgent=in_crisis)
+    if has_contact_details(submission.body):
+        return Decision(Status.PENDING, Rule.CONTACT_DETAILS, is_urgent=in_crisis)
+    if in_crisis:
+        return Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
+    if submission.has_approved_history and policy.trust_previously_approved:
+        return Decision(Status.APPROVED, Rule.TRUSTED_AUTHOR)
+    status = Status.APPROVED if policy.approve_by_default else Status.PENDING
+    return Decision(status, Rule.DEFAULT)
+
+
+def _all_text(submission):
+    return "\n".join(
+        [submission.body, submission.author_name, submission.author_email, submission.author_url]
+    )
+
+
+def contains_any(text, phrases):
+    """True when ``text`` contains one of ``phrases`` as whole words, ignoring case."""
+    folded = " ".join(text.casefold().replace("\u2019", "'").split())
+    for phrase in phrases:
+        phrase = " ".join(phrase.casefold().replace("\u2019", "'").split())
+        if phrase and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded):
+            return True
+    return False
+
+
+def is_disallowed(submission, entries):
+    """True when an entry matches the IP exactly (or its network) or appears anywhere."""
+    ip = _parse_ip(submission.ip_address)
+    words = []
+    for entry in entries:
+        network = _parse_network(entry)
+        if network is not None:
+            if ip is not None and ip in network:
+                return True
+        else:
+            words.append(entry)
+    return contains_any(_all_text(submission), words)
+
+
+def count_links(text):
+    return len(URL_IN_TEXT.findall(text))
+
+
+def has_contact_details(text):
+    return any(pattern.search(text) for pattern in CONTACT_PATTERNS)
+
+
+def _parse_ip(value):
+    try:
+        return ipaddress.ip_address(value) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_network(entry):
+    try:
+        return ipaddress.ip_network(entry.strip(), strict=False)
+    except ValueError:
+        return None

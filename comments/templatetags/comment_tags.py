@@ -1,0 +1,38 @@
+from django import template
+from django.db.models import Count, Q
+
+from comments.models import Comment
+from comments.views import comment_section as comment_section_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("comments/includes/section.html", takes_context=True)
+def comment_section(context):
+    """The thread and the "Leave a Reply" form under an article.
+
+    Usage: ``{% comment_section %}`` in a template whose context has ``article``
+    (and, when re-showing a submitted form, ``comment_form``/``comment_problem``).
+    """
+    section = comment_section_context(
+        context["request"],
+        context["article"],
+        form=context.get("comment_form"),
+        problem=context.get("comment_problem"),
+    )
+    return {**section, "request": context["request"], "site": context.get("site")}
+
+
+@register.inclusion_tag("admin/comments/pending_notice.html", takes_context=True)
+def pending_comments_notice(context):
+    """The admin index's "N comments awaiting moderation" box (moderators only).
+
+    Usage: ``{% pending_comments_notice %}`` in ``admin/index.html``.
+    """
+    user = context["request"].user
+    if not user.has_perm("comments.view_comment"):
+        return {"show": False}
+    counts = Comment.objects.pending().aggregate(
+        pending=Count("id"), urgent=Count("id", filter=Q(is_urgent=True))
+    )
+    return {"show": True, **counts}

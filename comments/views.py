@@ -1,0 +1,261 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles.models import Article
+from articles.views import render_article_page
+
+from . import services
+from .forms import CommentForm, timestamp_problem
+from .models import Comment
+from .threads import build_threads
+
+# Cookie with the ids of the visitor's own recent comments (signed), so that a
+# comment awaiting moderation is shown to its author and nobody else.
+OWN_COMMENTS_COOKIE = "comments_mine"
+OWN_COMMENTS_SALT = "comments.mine"
+OWN_COMMENTS_KEPT = 20
+# Opt-in cookie remembering name, email and website ("Save my name...").
+DETAILS_COOKIE = "comment_author"
+DETAILS_SALT = "comments.author"
+DETAILS_MAX_AGE = 365 * 24 * 3600
+
+
+@require_POST
+def post_comment(request, slug):
+    article = get_object_or_404(
+        Article.objects.published().with_outline().with_comment_count(), slug=slug
+    )
+    form = CommentForm(request.POST, article=article, user=request.user)
+    if not services.comments_are_open(article):
+        return _show_again(request, article, form, status=403, problem=_("Comments are closed."))
+    if not form.is_valid():
+        return _show_again(request, article, form, status=400)
+
+    info = services.request_info(request)
+    if not request.user.is_staff and services.is_flooding(info.ip_address):
+        response = _show_again(
+            request,
+            article,
+            form,
+            status=429,
+            problem=_(
+                "You are sending comments faster than we accept them. Your text is "
+                "still here: please wait %(seconds)s seconds and send it again."
+            )
+            % {"seconds": settings.COMMENTS_FLOOD_SECONDS},
+        )
+        response["Retry-After"] = str(settings.COMMENTS_FLOOD_SECONDS)
+        return response
+
+    try:
+        comment = services.submit_comment(
+            article=article,
+            form=form,
+            user=request.user,
+            info=info,
+            timestamp_problem=timestamp_problem(form.cleaned_data.get("timestamp")),
+        )
+    except services.DuplicateComment:
+        services.release_flood_slot(info.ip_address)
+        form.add_error(
+            "body",
+            ValidationError(_("You have already posted this comment here."), code="duplicate"),
+        )
+        return _show_again(request, article, form, status=400)
+
+    response = redirect(_comment_location(comment))
+    _announce(request, comment)
+    if comment.status != Comment.Status.SPAM:
+        _remember_own_comment(request, response, comment)
+    if not form.is_logged_in:
+        _remember_or_forget_details(response, form)
+    return response
+
+
+def _show_again(request, article, form, *, status, problem=None):
+    """The article page with the submitted form, its errors and what was typed."""
+    return render_article_page(
+        request, article, status=status, comment_form=form, comment_problem=problem
+    )
+
+
+def _comment_location(comment):
+    """The article URL at the page and anchor where ``comment`` is shown."""
+    url = comment.article.get_absolute_url()
+    if comment.status == Comment.Status.SPAM:
+        return f"{url}#comments"
+    root = comment
+    while root.parent_id is not None:
+        root = root.parent
+    earlier_threads = (
+        Comment.objects.approved()
+        .filter(article=comment.article, parent__isnull=True, created_at__lt=root.created_at)
+        .count()
+    )
+    page = earlier_threads // settings.COMMENTS_PER_PAGE + 1
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{url}{query}#{comment.anchor}"
+
+
+def _announce(request, comment):
+    if comment.status == Comment.Status.APPROVED:
+        message = _("Thank you. Your comment is published.")
+    elif comment.status == Comment.Status.PENDING:
+        message = _(
+            "Thank you. Your comment is awaiting moderation; until a moderator approves "
+            "it, only you can see it."
+        )
+    else:
+        messages.success(request, _("Thank you. Your comment has been received."))
+        return
+    withdraw_url = _withdraw_url(comment)
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            message,
+            withdraw_url,
+            _("Changed your mind? Withdraw it (this private link works for 30 days)."),
+        ),
+    )
+
+
+def _withdraw_url(comment):
+    return reverse("comments:withdraw", args=[services.withdraw_token(comment)])
+
+
+def own_comment_ids(request):
+    """The ids of comments this browser posted recently (from the signed cookie)."""
+    raw = request.get_signed_cookie(
+        OWN_COMMENTS_COOKIE,
+        default=None,
+        salt=OWN_COMMENTS_SALT,
+        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
+    )
+    try:
+        ids = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [value for value in ids if isinstance(value, int)]
+
+
+def _cookie_options():
+    return {"httponly": True, "samesite": "Lax", "secure": settings.SESSION_COOKIE_SECURE}
+
+
+def _remember_own_comment(request, response, comment):
+    ids = [comment.pk, *own_comment_ids(request)][:OWN_COMMENTS_KEPT]
+    response.set_signed_cookie(
+        OWN_COMMENTS_COOKIE,
+        json.dumps(ids),
+        salt=OWN_COMMENTS_SALT,
+        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
+        **_cookie_options(),
+    )
+
+
+def _remember_or_forget_details(response, form):
+    if form.cleaned_data.get("save_details"):
+        details = {
+            "name": form.cleaned_data["author_name"],
+            "email": form.cleaned_data["author_email"],
+            "url": form.cleaned_data.get("author_url", ""),
+        }
+        response.set_signed_cookie(
+            DETAILS_COOKIE,
+            json.dumps(details),
+            salt=DETAILS_SALT,
+            max_age=DETAILS_MAX_AGE,
+            **_cookie_options(),
+        )
+    else:
+        response.delete_cookie(DETAILS_COOKIE, samesite="Lax")
+
+
+def saved_details(request):
+    """Name, email and website the visitor chose to remember, or an empty dict."""
+    raw = request.get_signed_cookie(
+        DETAILS_COOKIE, default=None, salt=DETAILS_SALT, max_age=DETAILS_MAX_AGE
+    )
+    try:
+        details = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+def comment_section(request, article, form=None, problem=None):
+    """Everything the comment section under an article shows, as template context."""
+    approved = list(Comment.objects.approved().filter(article=article).for_thread())
+    own_ids = own_comment_ids(request)
+    own_pending = (
+        list(Comment.objects.pending().filter(article=article, pk__in=own_ids).for_thread())
+        if own_ids
+        else []
+    )
+    by_id = {comment.pk: comment for comment in approved}
+    reply_to = _reply_target(request, by_id, form)
+    is_open = services.comments_are_open(article)
+    if form is None and is_open:
+        form = _blank_form(request, article, reply_to)
+    for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]:
+        comment.withdraw_url = _withdraw_url(comment)
+    threads = build_threads(approved, own_pending)
+    page = Paginator(threads, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("cpage"))
+    return {
+        "article": article,
+        "comment_count": len(approved),
+        "comment_page": page,
+        "comment_form": form,
+        "comment_problem": problem,
+        "comments_open": is_open,
+        "reply_to": reply_to,
+    }
+
+
+def _reply_target(request, approved_by_id, form):
+    if form is not None and form.is_bound:
+        value = form.data.get("parent")
+    else:
+        value = request.GET.get("replyto")
+    try:
+        return approved_by_id.get(int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _blank_form(request, article, reply_to):
+    details = saved_details(request)
+    initial = {"parent": reply_to.pk if reply_to else None}
+    if details:
+        initial.update(
+            author_name=details.get("name", ""),
+            author_email=details.get("email", ""),
+            author_url=details.get("url", ""),
+            save_details=True,
+        )
+    return CommentForm(article=article, user=request.user, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, token):
+    comment = services.comment_for_withdraw_token(token)
+    if comment is None:
+        return render(request, "comments/withdraw_invalid.html", status=404)
+    if request.method == "POST":
+        article = comment.article
+        services.withdraw_comment(comment)
+        messages.success(
+            request, _("Your comment was withdrawn and your name, email and address erased.")
+        )
+        return redirect(f"{article.get_absolute_url()}#comments")
+    return render(request, "comments/withdraw_confirm.html", {"comment": comment})
