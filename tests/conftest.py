@@ -26,3 +26,26 @@ def clear_cache():
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def comment_post_data():
+    """Valid "Leave a Reply" POST data, with a form timestamp old enough to pass."""
+    import time
+
+    from comments.forms import sign_timestamp
+
+    def build(**overrides):
+        data = {
+            "body": "Thank you for explaining this so clearly.",
+            "author_name": "Sam Rivera",
+            "author_email": "sam@example.org",
+            "author_url": "",
+            "timestamp": sign_timestamp(time.time() - 30),
+            "fax_number": "",
+            "parent": "",
+        }
+        data.update(overrides)
+        return data
+
+    return build

@@ -63,3 +63,20 @@ def make_image_upload(width=64, height=48, name="hero.png"):
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (15, 92, 99)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def make_comment(article, **overrides):
+    """Create a comment (approved unless overridden) on ``article``."""
+    from comments.models import Comment
+
+    number = next(_numbers)
+    fields = {
+        "author_name": f"Reader {number}",
+        "author_email": f"reader{number}@example.org",
+        "body": f"Comment number {number}: thank you for writing this.",
+        "status": Comment.Status.APPROVED,
+        "ip_address": "203.0.113.7",
+        "user_agent": "Mozilla/5.0 (test)",
+    }
+    fields.update(overrides)
+    return Comment.objects.create(article=article, **fields)
