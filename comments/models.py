@@ -42,6 +42,7 @@ class CommentQuerySet(models.QuerySet):
             "author_name",
             "author_url",
             "body_html",
+            "body_hash",  # for the author's withdraw link
             "status",
             "is_urgent",
             "created_at",
