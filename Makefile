@@ -49,16 +49,19 @@ run: demo
 		DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 # Production settings on this machine, over plain http: DEBUG off, gunicorn,
-# hashed and compressed static files served by WhiteNoise. A real deployment sets
-# SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL itself (see README).
+# hashed and compressed static files served by WhiteNoise, and the background
+# task worker (moderator emails). A real deployment sets SECRET_KEY,
+# ALLOWED_HOSTS and DATABASE_URL itself (see README).
 serve: migrate
 	@[ -n "$$SECRET_KEY$$DJANGO_SECRET_KEY" ] || [ -f .local-secret-key ] || \
 		$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .local-secret-key
 	SECRET_KEY="$${SECRET_KEY:-$$(cat .local-secret-key)}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" HTTPS_ONLY="$${HTTPS_ONLY:-0}" \
 	SERVE_MEDIA="$${SERVE_MEDIA:-1}" \
-		sh -c '$(MANAGE) collectstatic --noinput --verbosity 0 && \
-		exec $(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
+		sh -c '$(MANAGE) collectstatic --noinput --verbosity 0 || exit 1; \
+		$(MANAGE) db_worker --no-reload & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
 
 # The test suite. If it had to start the embedded database, it stops it afterwards.
 test: install
