@@ -84,8 +84,23 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class SingletonAdmin(admin.ModelAdmin):
+    """Admin for a SingletonModel: straight to the one row's form, no add or delete."""
+
+    def changelist_view(self, request, extra_context=None):
+        instance = self.model.load()
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", instance.pk)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(admin.ModelAdmin):
+class SiteSettingsAdmin(SingletonAdmin):
     fieldsets = [
         (None, {"fields": ["site_name", "slogan", "welcome"]}),
         (
@@ -94,15 +109,3 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         ),
         (_("Footer"), {"fields": ["disclaimer"]}),
     ]
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only ever one row: go straight to its form.
-        settings = SiteSettings.load()
-        return redirect("admin:articles_sitesettings_change", settings.pk)
-
-    def has_add_permission(self, request):
-        # A single row, created on first use; editors change it, never add another.
-        return not SiteSettings.objects.exists() and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -406,10 +406,38 @@ class FAQ(OrderedChild):
         return f"faq-{self.pk}"
 
 
-class SiteSettings(models.Model):
-    """Site-wide wording editors can change: one row, read through a cache."""
+class SingletonModel(models.Model):
+    """A table with a single row (primary key 1), created with its defaults on first
+    use and read through the cache; saving it clears the cached copy."""
 
-    CACHE_KEY = "articles:site_settings"
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.cache_key())
+
+    @classmethod
+    def cache_key(cls):
+        return f"singleton:{cls._meta.label_lower}"
+
+    @classmethod
+    def load(cls):
+        """Return the row, cached (an unsaved default instance if the database is down)."""
+        instance = cache.get(cls.cache_key())
+        if instance is None:
+            try:
+                instance, _created = cls.objects.get_or_create(pk=1)
+            except DatabaseError:
+                # The error pages must render even when the database is down.
+                return cls()
+            cache.set(cls.cache_key(), instance, timeout=300)
+        return instance
+
+
+class SiteSettings(SingletonModel):
+    """Site-wide wording editors can change."""
 
     site_name = models.CharField(_("site name"), max_length=80, default="Harbor Recovery Center")
     slogan = models.CharField(
@@ -465,25 +493,7 @@ class SiteSettings(models.Model):
     def __str__(self):
         return str(_("Site settings"))
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
     @property
     def helpline_tel(self):
         """The helpline number as a tel: URL target (digits and a leading +)."""
         return "".join(ch for ch in self.helpline_phone if ch.isdigit() or ch == "+")
-
-    @classmethod
-    def load(cls):
-        """Return the settings row (created with defaults on first use), cached."""
-        settings = cache.get(cls.CACHE_KEY)
-        if settings is None:
-            try:
-                settings, _created = cls.objects.get_or_create(pk=1)
-            except DatabaseError:
-                # The error pages must render even when the database is down.
-                return cls()
-            cache.set(cls.CACHE_KEY, settings, timeout=300)
-        return settings

@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Case, Count, IntegerField, When
-from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from articles.admin import SingletonAdmin
 
 from . import services
 from .models import Comment, ModerationLists
@@ -91,20 +93,17 @@ class CommentAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
-        # Urgent comments still waiting come first, then the newest.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                urgent_first=Case(
-                    When(is_urgent=True, status=Status.PENDING, then=0),
-                    default=1,
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("urgent_first", "-created_at")
-        )
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # Urgent comments still waiting come first, then the newest.
+    ordering = [
+        Case(
+            When(is_urgent=True, status=Status.PENDING, then=0),
+            default=1,
+            output_field=IntegerField(),
+        ).asc(),
+        "-created_at",
+    ]
 
     def has_add_permission(self, request):
         # Comments come from readers through the site, never typed in here.
@@ -163,15 +162,5 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationLists)
-class ModerationListsAdmin(admin.ModelAdmin):
+class ModerationListsAdmin(SingletonAdmin):
     fields = ["disallowed_keys", "moderation_keys", "crisis_keys"]
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only ever one row: go straight to its form.
-        return redirect("admin:comments_moderationlists_change", ModerationLists.load().pk)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,14 +3,14 @@
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article
+from articles.models import Article, SingletonModel
 
 from .text import render_comment_text
 
@@ -42,7 +42,6 @@ class CommentQuerySet(models.QuerySet):
             "author_name",
             "author_url",
             "body_html",
-            "body_hash",  # for the author's withdraw link
             "status",
             "is_urgent",
             "created_at",
@@ -158,7 +157,8 @@ class Comment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.article.get_absolute_url()}#{self.anchor}"
+        # A permalink that redirects to the comments page showing this comment.
+        return reverse("comments:permalink", args=[self.pk])
 
     def delete(self, *args, **kwargs):
         # Replies stay, one level up, attached to this comment's parent.
@@ -193,11 +193,11 @@ class Comment(models.Model):
 
         ``decided_by`` keeps the policy rule that first decided, for moderators.
         """
-        if status in {self.Status.SPAM, self.Status.TRASH} and self.status not in {
-            self.Status.SPAM,
-            self.Status.TRASH,
-        }:
+        set_aside = {self.Status.SPAM, self.Status.TRASH}
+        if status in set_aside and self.status not in set_aside:
             self.previous_status = self.status
+        elif status not in set_aside:
+            self.previous_status = ""
         self.status = status
         self.status_changed_at = timezone.now()
 
@@ -207,10 +207,8 @@ class Comment(models.Model):
         return self.previous_status or self.Status.PENDING
 
 
-class ModerationLists(models.Model):
-    """The word lists moderators edit: one row, read through a cache."""
-
-    CACHE_KEY = "comments:moderation_lists"
+class ModerationLists(SingletonModel):
+    """The word lists moderators edit."""
 
     disallowed_keys = models.TextField(
         _("disallowed"),
@@ -283,20 +281,6 @@ class ModerationLists(models.Model):
 
     def __str__(self):
         return str(_("Moderation lists"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
-    @classmethod
-    def load(cls):
-        """Return the lists (created with defaults on first use), cached."""
-        lists = cache.get(cls.CACHE_KEY)
-        if lists is None:
-            lists, _created = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, lists, timeout=300)
-        return lists
 
     @staticmethod
     def _entries(text):

@@ -171,37 +171,39 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
 
 def moderate(comments, status):
     """Move each comment that may go to ``status`` there; return how many moved."""
-    moved = 0
-    with transaction.atomic():
-        for comment in comments.select_for_update():
-            if comment.can_move_to(status):
-                comment.move_to(status)
-                comment.save(update_fields=["status", "previous_status", "status_changed_at"])
-                moved += 1
-    return moved
+    return _move(comments, lambda comment: status)
 
 
 def restore(comments):
     """Send spam and trashed comments back to the status they had; return how many."""
-    restored = 0
+    in_spam_or_trash = comments.filter(status__in=[Comment.Status.SPAM, Comment.Status.TRASH])
+    return _move(in_spam_or_trash, lambda comment: comment.restore_status)
+
+
+def _move(comments, target_of):
+    moved = 0
     with transaction.atomic():
-        for comment in comments.filter(
-            status__in=[Comment.Status.SPAM, Comment.Status.TRASH]
-        ).select_for_update():
-            target = comment.restore_status
-            if comment.can_move_to(target):
-                comment.move_to(target)
-                comment.previous_status = ""
-                comment.save(update_fields=["status", "previous_status", "status_changed_at"])
-                restored += 1
-    return restored
+        for comment in comments.select_for_update(of=("self",)):
+            target = target_of(comment)
+            if not comment.can_move_to(target):
+                continue
+            comment.move_to(target)
+            try:
+                with transaction.atomic():
+                    comment.save(update_fields=["status", "previous_status", "status_changed_at"])
+            except IntegrityError:
+                # Leaving the trash next to a re-post of the same text would make a
+                # duplicate; that one stays where it is.
+                continue
+            moved += 1
+    return moved
 
 
 def delete_comments(comments):
     """Delete comments for good; their replies move up one level. Return how many."""
     deleted = 0
     with transaction.atomic():
-        for comment in comments.select_for_update().order_by("-created_at"):
+        for comment in comments.select_for_update(of=("self",)).order_by("-created_at"):
             comment.delete()
             deleted += 1
     return deleted
@@ -232,7 +234,7 @@ def erase_old_network_data(now=None):
 
 def withdraw_token(comment):
     """A private link token that lets the author withdraw ``comment``."""
-    return signing.dumps({"c": comment.pk, "h": comment.body_hash[:16]}, salt=WITHDRAW_SALT)
+    return signing.dumps({"c": comment.pk}, salt=WITHDRAW_SALT)
 
 
 def comment_for_withdraw_token(token):
@@ -250,9 +252,7 @@ def comment_for_withdraw_token(token):
     too_old = timezone.now() - comment.created_at > timezone.timedelta(
         days=settings.COMMENTS_WITHDRAW_DAYS
     )
-    if too_old or not comment.body_hash.startswith(data["h"]):
-        return None
-    return comment
+    return None if too_old else comment
 
 
 ANONYMOUS_NAME = "Anonymous"
@@ -307,7 +307,7 @@ def erase_commenter_data(email, *, remove_text=False):
     """Anonymise every comment written with ``email``; return how many."""
     erased = 0
     with transaction.atomic():
-        for comment in Comment.objects.by_email(email).select_for_update():
+        for comment in Comment.objects.by_email(email).select_for_update(of=("self",)):
             _anonymise(comment, remove_text=remove_text)
             comment.save()
             erased += 1

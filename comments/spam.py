@@ -25,24 +25,28 @@ from .models import Comment
 Status = Comment.Status
 Rule = Comment.Rule
 
-URL_IN_TEXT = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+# A web address: with a scheme, or starting with www. (counted once either way).
+URL_IN_TEXT = re.compile(r"(?:https?://|(?<![/\w.])www\.)\S+", re.IGNORECASE)
 
 # How drug sellers and scammers ask to be contacted off-site.
 CONTACT_PATTERNS = [
-    # Phone numbers: nine or more digits, maybe with spaces, dots, dashes, brackets.
-    re.compile(r"(?<!\w)\+?(?:\d[\s().-]{0,2}){9,}\d?(?!\w)"),
-    # "DM me", "text me", "hit me up", "message me on ..."
-    re.compile(
-        r"\b(?:dm|pm|inbox|text|message|msg|hit|hmu|contact|reach)\s*(?:me|us)\b", re.IGNORECASE
-    ),
+    # Phone numbers: nine or more digits, maybe with spaces, dots, dashes, brackets
+    # (but not an IPv4 address).
+    re.compile(r"(?<![\w.])(?!\d{1,3}(?:\.\d{1,3}){3}\b)\+?(?:\d[\s().-]{0,2}){9,}\d?(?!\w)"),
+    # "DM me", "text me", "message me", "hit me up", "reach me at ..."
+    re.compile(r"\b(?:dm|pm|inbox|text|message|msg)\s+(?:me|us)\b", re.IGNORECASE),
+    re.compile(r"\b(?:hit\s+(?:me|us)\s+up|hmu)\b", re.IGNORECASE),
+    re.compile(r"\b(?:reach|contact)\s+(?:me|us)\s+(?:at|on|via)\b", re.IGNORECASE),
     # Messaging apps with a handle or number after them.
     re.compile(
-        r"\b(?:whats\s?app|telegram|tg|wickr|signal|snap(?:chat)?|kik|threema|session|"
+        r"\b(?:whats\s?app|telegram|tg|wickr|signal|snap(?:chat)?|kik|threema|"
         r"discord|wechat|insta(?:gram)?|skype)\b\s*(?:id|handle|user(?:name)?|me)?"
         r"\s*[:@=-]\s*@?\w{3,}",
         re.IGNORECASE,
     ),
     re.compile(r"(?:t\.me|wa\.me|signal\.me|wickr\.me)/\w+", re.IGNORECASE),
+    # A Session messenger id.
+    re.compile(r"\b05[0-9a-f]{64}\b", re.IGNORECASE),
     # A bare @handle.
     re.compile(r"(?<![\w.])@[A-Za-z_][\w.]{3,}"),
     # Email addresses written in the text.

@@ -72,7 +72,7 @@ def post_comment(request, slug):
         )
         return _show_again(request, article, form, status=400)
 
-    response = redirect(_comment_location(comment))
+    response = redirect(comment_location(comment))
     _announce(request, comment)
     if comment.status != Comment.Status.SPAM:
         _remember_own_comment(request, response, comment)
@@ -88,7 +88,7 @@ def _show_again(request, article, form, *, status, problem=None):
     )
 
 
-def _comment_location(comment):
+def comment_location(comment):
     """The article URL at the page and anchor where ``comment`` is shown."""
     url = comment.article.get_absolute_url()
     if comment.status == Comment.Status.SPAM:
@@ -244,6 +244,16 @@ def _blank_form(request, article, reply_to):
             save_details=True,
         )
     return CommentForm(article=article, user=request.user, initial=initial)
+
+
+def permalink(request, pk):
+    """Redirect to the article, at the comments page and anchor showing comment ``pk``."""
+    comment = get_object_or_404(
+        Comment.objects.approved().select_related("article"),
+        pk=pk,
+        article__in=Article.objects.published(),
+    )
+    return redirect(comment_location(comment))
 
 
 @require_http_methods(["GET", "POST"])
