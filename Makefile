@@ -12,11 +12,12 @@ INSTALLED := $(VENV)/.installed
 BUILD_CONSTRAINTS := build-constraints.txt
 PIP_VERSION := 26.3
 
-.PHONY: help install run serve test lint fmt migrate demo stop-db db-status check-deploy clean
+.PHONY: help install run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
 	@echo "make test       run the whole test suite against PostgreSQL"
+	@echo "make test-browser  only the browser tests (needs /usr/bin/chromium)"
 	@echo "make lint       ruff check, ruff format --check, makemigrations --check"
 	@echo "make fmt        format and autofix with ruff"
 	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
@@ -69,6 +70,10 @@ test: install
 		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 		[ -n "$$DATABASE_URL" ] || [ $$was_running = 1 ] || $(PY) -m recovery_site.embedded_db stop >/dev/null; \
 		exit $$status
+
+# Only the browser tests (Playwright + Debian's Chromium), failing if Chromium is missing.
+test-browser: install
+	REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
