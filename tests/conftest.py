@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -49,3 +51,15 @@ def comment_post_data():
         return data
 
     return build
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # One test database per pytest process, so two runs at once on the same server
+    # (a developer's terminal and an editor's test runner) cannot drop each other's.
+    from django.conf import settings
+
+    for db_settings in settings.DATABASES.values():
+        test = db_settings.setdefault("TEST", {})
+        base = test.get("NAME") or f"test_{db_settings['NAME']}"
+        test["NAME"] = f"{base}_{os.getpid()}"
