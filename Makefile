@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 BUILD_CONSTRAINTS := build-constraints.txt
 PIP_VERSION := 26.3
 
-.PHONY: help install run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
+.PHONY: help install css lighthouse run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint       ruff check, ruff format --check, makemigrations --check"
 	@echo "make fmt        format and autofix with ruff"
 	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
+	@echo "make lighthouse Lighthouse scores of the home and article pages (npm, Chromium)"
 	@echo "make stop-db    stop the embedded PostgreSQL"
 
 $(PY):
@@ -34,7 +35,14 @@ $(INSTALLED): $(PY) requirements.txt requirements-dev.txt $(BUILD_CONSTRAINTS)
 
 install: $(INSTALLED)
 
-migrate: install
+# Bootstrap trimmed to the classes our templates use; rebuilt when a template changes.
+CSS_SUBSET := build/static/vendor/bootstrap-subset.css
+$(CSS_SUBSET): $(INSTALLED) recovery_site/css_subset.py $(shell find templates -name '*.html')
+	$(PY) -m recovery_site.css_subset
+
+css: $(CSS_SUBSET)
+
+migrate: install $(CSS_SUBSET)
 	DEBUG=1 $(MANAGE) migrate --noinput
 
 demo: migrate
@@ -65,15 +73,26 @@ serve: migrate
 		$(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
 
 # The test suite. If it had to start the embedded database, it stops it afterwards.
-test: install
+test: install $(CSS_SUBSET)
 	@was_running=1; [ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db status >/dev/null || was_running=0; \
 		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 		[ -n "$$DATABASE_URL" ] || [ $$was_running = 1 ] || $(PY) -m recovery_site.embedded_db stop >/dev/null; \
 		exit $$status
 
 # Only the browser tests (Playwright + Debian's Chromium), failing if Chromium is missing.
-test-browser: install
+test-browser: install $(CSS_SUBSET)
 	REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# Lighthouse from npm on Debian's Chromium, offline, against production settings:
+# prints the four category scores for the home and article pages, mobile and desktop.
+# (npm install, not npm ci: one of Lighthouse's dependencies asks for
+# third-party-web@"latest", which npm ci always reports as out of sync.)
+node_modules/.bin/lighthouse: package.json package-lock.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+lighthouse: demo node_modules/.bin/lighthouse
+	$(PY) scripts/lighthouse.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -90,6 +90,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Straight after SecurityMiddleware, as WhiteNoise asks: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compress pages (static files are pre-compressed by WhiteNoise). Django masks
+    # the CSRF token per response and pads compressed output against BREACH-style
+    # attacks.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,19 +160,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Static files and media -------------------------------------------------------
 
 
-def _bootstrap_css_dir():
-    # Bootstrap's compiled CSS ships inside the XStatic-Bootstrap package; we serve
-    # only its css/ folder, under static/vendor/bootstrap/.
-    import xstatic.pkg.bootstrap
-
-    return Path(xstatic.pkg.bootstrap.BASE_DIR) / "css"
-
-
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("vendor/bootstrap", _bootstrap_css_dir()),
+    # Generated files: Bootstrap trimmed to what we use (recovery_site/css_subset.py).
+    BASE_DIR / "build" / "static",
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))

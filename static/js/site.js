@@ -1,5 +1,6 @@
 // Progressive enhancement for the site header. Without JavaScript the navigation
-// is simply always visible; with it, small screens get a Menu/Close toggle.
+// is simply always visible; with it, small screens get a Menu/Close toggle (the CSS
+// shows the button once <html> has the "js" class, set here before first paint).
 (function () {
   "use strict";
 
@@ -18,7 +19,6 @@
       nav.classList.toggle("is-open", open);
     }
 
-    button.hidden = false;
     setOpen(false);
 
     button.addEventListener("click", function () {

@@ -212,7 +212,7 @@ def test_header_has_an_accessible_menu_toggle_and_skip_link(client):
 
     assert content.index('class="skip-link"') < content.index("<header")
     assert 'aria-controls="site-nav"' in content and 'aria-expanded="false"' in content
-    assert '<script src="/static/js/site.js" defer></script>' in content
+    assert '<script src="/static/js/site.js"></script>' in content
     assert not re.search(r"<script>(?!\s*</script>)", content), "no inline scripts"
     assert "style=" not in content
 
