@@ -2,6 +2,8 @@
 
 import math
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models
@@ -188,6 +190,10 @@ class Article(models.Model):
         blank=True,
         help_text=_("Shown in search results and browser tabs. Defaults to the title."),
     )
+    # Weighted full-text document (title > headings and questions > text), kept
+    # current by PostgreSQL triggers on articles, sections and FAQs (migration 0003),
+    # whatever writes them: the admin, the importer, code or SQL.
+    search_vector = SearchVectorField(null=True, editable=False)
     meta_description = models.CharField(
         _("description for search engines"),
         max_length=160,
@@ -201,7 +207,10 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_listing")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_listing"),
+            GinIndex(fields=["search_vector"], name="article_search"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]),

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -6,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
 from .models import Article, Topic
+from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
 HOME_FEATURED_COUNT = 3
 HOME_LATEST_COUNT = 6
@@ -67,6 +71,30 @@ def render_article_page(request, article, *, status=200, **extra_context):
     related = Article.objects.related_to(article).for_cards()[:RELATED_COUNT]
     context = {"article": article, "related": related, **extra_context}
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+SEARCH_RESULTS_PER_PAGE = 10
+
+
+def search(request):
+    """Search published articles; the results page is never indexed by search engines."""
+    query = clean_query(request.GET.get("q", ""))
+    context = {"query": query, "suggestion": None, "searched_for": query.text}
+    if query.is_searchable:
+        results = matching_articles(query.text)
+        if not results.exists():
+            suggestion = suggest(query.text)
+            if suggestion and matching_articles(suggestion).exists():
+                context["suggestion"] = context["searched_for"] = suggestion
+                results = matching_articles(suggestion)
+        page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+        passages = best_passages(page.object_list, context["searched_for"])
+        for article in page.object_list:
+            article.passage = passages.get(article.pk)
+            article.snippet = render_snippet(article.summary_snippet)
+        context["page_obj"] = page
+        context["query_string"] = urlencode({"q": context["searched_for"]})
+    return render(request, "articles/search.html", context)
 
 
 @never_cache

@@ -239,3 +239,12 @@ def test_pages_send_a_strict_content_security_policy(client):
     assert "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_no_template_comment_leaks_into_pages(client):
+    # Django's {# #} comments are single-line; a multi-line one is printed as text.
+    article = make_article(sections=1, faqs=1)
+
+    for url in (reverse("articles:home"), article.get_absolute_url(), "/missing/"):
+        content = client.get(url).content.decode()
+        assert "{#" not in content and "{%" not in content, url
