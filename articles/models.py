@@ -95,6 +95,10 @@ class ArticleQuerySet(models.QuerySet):
         """Fetch sections, FAQs and topics with the article: one query each."""
         return self.prefetch_related("sections", "faqs", "topics")
 
+    def renamed_from(self, old_slug):
+        """Articles that were reachable at ``old_slug`` before a slug change."""
+        return self.filter(slug_redirects__old_slug=old_slug)
+
     def related_to(self, article):
         """Other published articles sharing topics with ``article``, most shared first."""
         topic_ids = [topic.pk for topic in article.topics.all()]
@@ -283,6 +287,36 @@ class Article(models.Model):
         words += sum(section.word_count for section in self.sections.all())
         words += sum(count_words(faq.question + " " + faq.answer) for faq in self.faqs.all())
         return max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
+
+
+class ArticleSlugRedirect(models.Model):
+    """A slug an article used to have; its old address answers 301 to the current one.
+
+    Rows are written by PostgreSQL (a trigger from migration 0004) whenever an
+    article's slug changes, whatever changed it: the admin, the importer, code or
+    SQL. The trigger also drops the row whose slug becomes live again, so an article
+    can go back to an old slug and a new article can take a retired one.
+    """
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="slug_redirects",
+    )
+    old_slug = models.SlugField(_("old slug"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("old article address")
+        verbose_name_plural = _("old article addresses")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.old_slug})
 
 
 class OrderedChild(models.Model):

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
@@ -60,10 +61,22 @@ class TopicListView(ListView):
 
 
 def article_detail(request, slug):
-    article = get_object_or_404(
-        Article.objects.published().with_outline().with_comment_count(), slug=slug
+    article = (
+        Article.objects.published().with_outline().with_comment_count().filter(slug=slug).first()
     )
+    if article is None:
+        return redirect_renamed_article(request, slug)
     return render_article_page(request, article)
+
+
+def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
+    """301 to the current address of the article once at ``old_slug`` (keeping the
+    query string, e.g. a comment page), or 404."""
+    article = get_object_or_404(Article.objects.published().renamed_from(old_slug))
+    url = reverse(url_name, kwargs={"slug": article.slug})
+    if request.GET:
+        url = f"{url}?{request.GET.urlencode()}"
+    return redirect(url, permanent=True)
 
 
 def render_article_page(request, article, *, status=200, **extra_context):
