@@ -169,6 +169,16 @@ class Comment(models.Model):
     def anchor(self):
         return f"comment-{self.pk}"
 
+    @property
+    def website(self):
+        """The author's website if it is an http(s) address, else "" (never a link).
+
+        The form accepts only http and https, but a row written another way (a data
+        import, the shell) could hold javascript: or data:, which must not become a link.
+        """
+        url = self.author_url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
     def ancestors(self):
         """This comment's parent, grandparent and so on (one query per level)."""
         comment = self.parent

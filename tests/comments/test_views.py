@@ -96,6 +96,17 @@ def test_comment_text_is_escaped_with_paragraphs_and_safe_links(client, article)
     assert '<a href="https://example.org/me" rel="nofollow ugc noopener">&lt;img' in content
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x"])
+def test_a_stored_website_that_is_not_http_is_never_a_link(client, article, url):
+    # The form refuses these; a row written another way (an import) must not be a link.
+    make_comment(article, author_name="Pat", author_url=url)
+
+    content = page(client, article)
+
+    assert 'class="comment-author">Pat</span>' in content
+    assert "alert(1)" not in content and "data:text" not in content
+
+
 def test_email_addresses_never_appear_in_public_pages(client, article):
     make_comment(article, author_email="private.person@example.org")
     make_comment(article, author_email="someone.else@example.org", status=Comment.Status.PENDING)

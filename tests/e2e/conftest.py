@@ -58,6 +58,12 @@ class ConsoleErrors(list):
     """Console errors and uncaught page errors seen during a test."""
 
 
+def record_and_dismiss(page, dialog):
+    # A listener that leaves a dialog open would block the page until the timeout.
+    page.console_errors.append(f"dialog: {dialog.type}: {dialog.message}")
+    dialog.dismiss()
+
+
 @pytest.fixture
 def new_page(browser):
     """Factory: ``new_page(viewport=PHONE, java_script_enabled=True)`` -> Page.
@@ -78,7 +84,7 @@ def new_page(browser):
             lambda message: message.type == "error" and page.console_errors.append(message.text),
         )
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        page.on("dialog", lambda dialog: page.console_errors.append(f"dialog: {dialog.message}"))
+        page.on("dialog", lambda dialog: record_and_dismiss(page, dialog))
         return page
 
     yield make
