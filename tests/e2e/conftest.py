@@ -99,12 +99,18 @@ def page(new_page):
 
 @pytest.fixture
 def screenshot():
-    """``screenshot(page, name)`` saves a full-page PNG in screenshots/ (git-ignored)."""
+    """``screenshot(page_or_locator, name)`` saves a PNG in screenshots/ (git-ignored).
 
-    def take(page, name):
+    A page is captured whole (full page); a locator, just that element.
+    """
+
+    def take(target, name):
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if hasattr(target, "goto"):
+            target.screenshot(path=str(path), full_page=True)
+        else:
+            target.screenshot(path=str(path))
         return path
 
     return take
