@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .forms import SectionForm, SectionFormSet
+from .forms import ArticleAdminForm, SectionForm, SectionFormSet
 from .models import FAQ, Article, Section, SiteSettings, Topic
 
 
@@ -25,6 +25,7 @@ class FAQInline(admin.StackedInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     inlines = [SectionInline, FAQInline]
     list_display = ["title", "status", "published_at", "is_featured", "updated_at", "view_link"]
     list_filter = ["status", "is_featured", "allows_comments", "topics"]
@@ -62,11 +63,17 @@ class ArticleAdmin(admin.ModelAdmin):
     def hero_preview(self, article):
         if not article.hero_image:
             return _("No image yet.")
+        picture = article.hero_picture
         return format_html(
             '<img src="{}" alt="{}" width="240" height="{}">',
-            article.hero_image.url,
+            # The smallest rendition: the original may be a camera's full-size photo.
+            picture.smallest_src if picture else article.hero_image.url,
             article.hero_alt,
-            round(240 * (article.hero_height or 1) / (article.hero_width or 1)),
+            round(
+                240 * picture.height / picture.width
+                if picture
+                else 240 * (article.hero_height or 1) / (article.hero_width or 1)
+            ),
         )
 
     @admin.display(description=_("Old addresses"))

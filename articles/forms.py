@@ -1,7 +1,28 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
 
-from .models import Section, unique_anchor
+from .models import Article, Section, unique_anchor
+from .renditions import validate_hero_image
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """The article form in the admin: a new hero image must be one we can resize."""
+
+    class Meta:
+        model = Article
+        # The admin's fieldsets add the other fields.
+        fields = ["hero_image", "hero_alt"]
+
+    def clean_hero_image(self):
+        image = self.cleaned_data.get("hero_image")
+        # Django's ImageField only checks the file's header (Pillow's verify()); a
+        # truncated or oddly encoded file would pass it and fail when resized on save.
+        if isinstance(image, UploadedFile):
+            image.seek(0)
+            validate_hero_image(image.read())
+            image.seek(0)
+        return image
 
 
 class SectionForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import count_words, render_markdown
+from .renditions import HeroPicture, refresh_hero_renditions
 
 WORDS_READ_PER_MINUTE = 220
 
@@ -147,6 +148,9 @@ class Article(models.Model):
             "Required when there is a picture."
         ),
     )
+    # Resized copies of the hero image, written by articles/renditions.py when the
+    # picture changes, so that pages render <picture> without touching the files.
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
     author = models.CharField(
         _("author"), max_length=150, help_text=_("Name (and credentials) as shown.")
     )
@@ -237,10 +241,19 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.fill_publication_time()
         self.references_html = render_markdown(self.references)
+        refresh_hero_renditions(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "hero_image" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "hero_renditions"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def hero_picture(self):
+        """The hero's ``<picture>`` sources (a ``HeroPicture``), or None without renditions."""
+        return HeroPicture.from_record(self.hero_renditions)
 
     def clean(self):
         # Before constraints are validated: "published" with no time means now.

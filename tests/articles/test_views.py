@@ -224,9 +224,10 @@ def test_hero_image_is_shown_with_its_size_and_description(client, media_root):
 
     content = client.get(article.get_absolute_url()).content.decode()
 
+    # The renditions, not the original (tests/articles/test_renditions.py has the rest).
     assert re.search(
-        r'<img src="/media/articles/hero/\d{4}/hero[^"]*\.png" alt="A quiet harbour\." '
-        r'width="640" height="360"',
+        r'<img src="/media/renditions/[0-9a-f]{16}-480\.jpg" srcset="[^"]+" sizes="[^"]+" '
+        r'alt="A quiet harbour\." width="640" height="360"',
         content,
     )
 

@@ -1,10 +1,12 @@
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from articles import demo_artwork
 from articles.importer import import_article_file
-from articles.models import SiteSettings, Topic
+from articles.models import Article, SiteSettings, Topic
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_content"
 
@@ -35,4 +37,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"{verb} {article.slug}")
             for slug, description in TOPIC_DESCRIPTIONS.items():
                 Topic.objects.filter(slug=slug, description="").update(description=description)
+            self.add_hero_picture()
         self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
+
+    def add_hero_picture(self):
+        """Give the main demo article its hero picture, unless it has one already."""
+        article = Article.objects.filter(slug=demo_artwork.ARTICLE_SLUG, hero_image="").first()
+        if article is None:
+            return
+        article.hero_image = ContentFile(
+            demo_artwork.draw_dawn_picture(), name=f"{article.slug}-dawn.jpg"
+        )
+        article.hero_alt = demo_artwork.ALT_TEXT
+        article.save()
+        self.stdout.write(f"Drew a hero picture for {article.slug}")

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand
+
+from articles.models import Article
+from articles.renditions import refresh_hero_renditions
+
+
+class Command(BaseCommand):
+    help = (
+        "Make the resized WebP and JPEG/PNG copies of every article's hero image again "
+        "(after changing the rendition sizes, or restoring media from a backup). "
+        "Articles are saved one by one, so the page caches see the change."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--missing-only",
+            action="store_true",
+            help="Only articles whose renditions do not match their current hero image.",
+        )
+
+    def handle(self, *args, **options):
+        made = 0
+        for article in Article.objects.exclude(hero_image="").order_by("pk").iterator():
+            if options["missing_only"] and article.hero_renditions.get("source") == (
+                article.hero_image.name
+            ):
+                continue
+            refresh_hero_renditions(article, force=True)
+            # updated_at too: cached pages keyed on it are rebuilt with the new files.
+            article.save(update_fields=["hero_renditions", "updated_at"])
+            files = len(article.hero_renditions.get("files", []))
+            self.stdout.write(f"{article.slug}: {files} files")
+            made += 1
+        self.stdout.write(self.style.SUCCESS(f"Renditions made for {made} article(s)."))
