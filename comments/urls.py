@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "comments"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("post/<slug:slug>/", views.post_comment, name="post"),
     path("<int:pk>/", views.permalink, name="permalink"),
     path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
+    path("feed/<slug:slug>/", feeds.ArticleCommentsFeed(), name="feed"),
+    path("feed/<slug:slug>/atom/", feeds.ArticleCommentsAtomFeed(), name="feed_atom"),
 ]

@@ -1,13 +1,28 @@
-"""Top-level URL configuration: the apps' URLs, the admin and the health check."""
+"""Top-level URL configuration: the apps' URLs, the admin, the health check and the
+files crawlers and browsers ask for at the root (robots.txt, sitemap.xml, favicon.ico)."""
 
 import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView, TemplateView
 from django.views.static import serve
 
 from articles import views as article_views
+from articles.sitemaps import SITEMAPS
+
+
+class FaviconView(RedirectView):
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. The
+    # hashed static name is only known once static files are collected: resolve late.
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")
+
 
 admin.site.site_header = "Recovery Center administration"
 admin.site.site_title = "Recovery Center admin"
@@ -17,6 +32,13 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("comments/", include("comments.urls")),
     path("healthz", article_views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
 ]
 

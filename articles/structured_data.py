@@ -1,0 +1,123 @@
+"""Schema.org descriptions of an article page for search engines (JSON-LD).
+
+Built here as plain dicts, from data the article page has already fetched, so that
+tests can check them and the template tag ``{% article_structured_data %}`` only
+serialises them (escaped so that no text can close the <script> element).
+"""
+
+import html
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.translation import to_locale
+
+SCHEMA_CONTEXT = "https://schema.org"
+
+
+def plain_text(markup):
+    """Text of sanitised HTML, entities decoded and whitespace collapsed."""
+    return " ".join(html.unescape(strip_tags(markup)).split())
+
+
+def language_tag():
+    """The site's language as a BCP 47 tag (``en-US``), as schema.org expects."""
+    return to_locale(settings.LANGUAGE_CODE).replace("_", "-")
+
+
+def person(name):
+    return {"@type": "Person", "name": name}
+
+
+def publisher(site, absolute_url):
+    return {
+        "@type": "Organization",
+        "name": site.site_name,
+        "url": absolute_url(reverse("articles:home")),
+        "logo": {"@type": "ImageObject", "url": absolute_url(static("img/favicon.svg"))},
+    }
+
+
+def medical_web_page(article, *, site, absolute_url):
+    """``MedicalWebPage`` for ``article``: headline, dates, author, reviewer, publisher."""
+    url = absolute_url(article.get_absolute_url())
+    page = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": url,
+        "name": article.title,
+        "headline": article.title,
+        "description": article.description_for_search_engines,
+        "inLanguage": language_tag(),
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": max(article.updated_at, article.published_at).isoformat(),
+        "author": person(article.author),
+        "publisher": publisher(site, absolute_url),
+    }
+    if article.reviewer:
+        page["reviewedBy"] = person(article.reviewer)
+    if article.reviewed_on:
+        page["lastReviewed"] = article.reviewed_on.isoformat()
+    if article.hero_image:
+        page["image"] = {
+            "@type": "ImageObject",
+            "url": absolute_url(article.hero_image.url),
+            "width": article.hero_width,
+            "height": article.hero_height,
+            "caption": article.hero_alt,
+        }
+    topics = list(article.topics.all())
+    if topics:
+        page["about"] = [{"@type": "Thing", "name": topic.name} for topic in topics]
+    return page
+
+
+def breadcrumb_list(article, *, absolute_url):
+    """``BreadcrumbList``: the trail the page shows (Home, Articles, first topic, title)."""
+    trail = [("Home", reverse("articles:home")), ("Articles", reverse("articles:list"))]
+    topics = list(article.topics.all())
+    if topics:
+        trail.append((topics[0].name, topics[0].get_absolute_url()))
+    trail.append((article.title, article.get_absolute_url()))
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": absolute_url(path)}
+            for position, (name, path) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def faq_page(article, *, absolute_url):
+    """``FAQPage`` from the article's FAQs (answers as plain text), or None without any."""
+    faqs = list(article.faqs.all())
+    if not faqs:
+        return None
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "FAQPage",
+        "url": absolute_url(article.get_absolute_url()) + "#faq",
+        "mainEntity": [
+            {
+                "@type": "Question",
+                "name": faq.question,
+                "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.answer_html)},
+            }
+            for faq in faqs
+        ],
+    }
+
+
+def article_structured_data(article, *, site, absolute_url):
+    """The JSON-LD objects of the article page, in order; ``absolute_url(path)`` turns
+    a path into a full address (the request's ``build_absolute_uri``)."""
+    objects = [
+        medical_web_page(article, site=site, absolute_url=absolute_url),
+        breadcrumb_list(article, absolute_url=absolute_url),
+        faq_page(article, absolute_url=absolute_url),
+    ]
+    return [data for data in objects if data is not None]

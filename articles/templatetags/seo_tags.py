@@ -1,0 +1,100 @@
+"""Template tags for the page head: canonical and absolute URLs, JSON-LD, captured blocks."""
+
+import json
+from urllib.parse import urlencode
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from ..structured_data import article_structured_data as build_article_structured_data
+
+register = template.Library()
+
+# Query parameters that make a different page of content (a list's page, a page of
+# comments); every other parameter (tracking tags, filters, replyto) is dropped from
+# the canonical address.
+PAGE_PARAMETERS = ("page", "cpage")
+
+# As Django's json_script: in a <script> element, "</script>" or "<!--" in a string
+# would end or confuse the element, so <, > and & are written as JSON escapes.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    """Full address of ``path`` on the host the request came in on.
+
+    Usage: ``{% absolute_url article.hero_image.url %}``
+    """
+    return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context, path=None):
+    """The page's canonical address: absolute, without tracking or other parameters,
+    keeping a page number above 1 (``?page=2``) so each list page stands alone.
+
+    Usage: ``{% canonical_url %}`` or ``{% canonical_url topic.get_absolute_url %}``
+    """
+    request = context["request"]
+    kept = {}
+    for name in PAGE_PARAMETERS:
+        value = request.GET.get(name, "")
+        if value.isdigit() and int(value) > 1:
+            kept[name] = int(value)
+    url = request.build_absolute_uri(path or request.path)
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+def json_ld_script(data):
+    """A ``<script type="application/ld+json">`` element holding ``data``.
+
+    A data block is never executed, so the Content-Security-Policy needs no nonce.
+    """
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def article_structured_data(context, article):
+    """JSON-LD for an article page: MedicalWebPage, BreadcrumbList and FAQPage.
+
+    Usage: ``{% article_structured_data article %}``
+    """
+    objects = build_article_structured_data(
+        article,
+        site=context["site"],
+        absolute_url=context["request"].build_absolute_uri,
+    )
+    return mark_safe("\n".join(json_ld_script(data) for data in objects))
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # The content was escaped while rendering; keep it from being escaped twice.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """Render the enclosed template once and keep it in a variable, so a block that a
+    page fills (its title) can be repeated (``<title>``, ``og:title``).
+
+    Usage: ``{% capture as page_title %}{% block title %}...{% endblock %}{% endcapture %}``
+    """
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Usage: {% capture as NAME %}...{% endcapture %}")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])
