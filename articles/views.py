@@ -6,9 +6,11 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
+from . import page_cache
 from .models import Article, Topic
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
@@ -17,6 +19,7 @@ HOME_LATEST_COUNT = 6
 RELATED_COUNT = 3
 
 
+@page_cache.cache_for_anonymous(stamps=[page_cache.ALL_COMMENTS])
 def home(request):
     featured = list(
         Article.objects.published().featured().for_cards().newest_first()[:HOME_FEATURED_COUNT]
@@ -30,6 +33,13 @@ def home(request):
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
 
+@method_decorator(
+    page_cache.cache_for_anonymous(
+        query_params={"page": page_cache.NUMBER, "topic": page_cache.SLUG},
+        stamps=[page_cache.ALL_COMMENTS],
+    ),
+    name="dispatch",
+)
 class ArticleListView(ListView):
     """All published articles, newest first; on /topics/<slug>/ only that topic's."""
 
@@ -52,6 +62,7 @@ class ArticleListView(ListView):
         return super().get_context_data(topic=self.topic, topics=topics, **kwargs)
 
 
+@method_decorator(page_cache.cache_for_anonymous(), name="dispatch")
 class TopicListView(ListView):
     template_name = "articles/topic_list.html"
     context_object_name = "topics"
@@ -60,6 +71,7 @@ class TopicListView(ListView):
         return Topic.objects.with_article_counts()
 
 
+@page_cache.cache_for_anonymous(query_params={"cpage": page_cache.NUMBER})
 def article_detail(request, slug):
     article = (
         Article.objects.published().with_outline().with_comment_count().filter(slug=slug).first()
@@ -81,7 +93,10 @@ def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
 
 def render_article_page(request, article, *, status=200, **extra_context):
     """Render the article page; the comments app passes a bound form when re-showing it."""
-    related = Article.objects.related_to(article).for_cards()[:RELATED_COUNT]
+    related = list(Article.objects.related_to(article).for_cards()[:RELATED_COUNT])
+    # The related cards show their comment counts (the comments app declares the
+    # article's own thread).
+    page_cache.depends_on(request, *(page_cache.comments_stamp(other.pk) for other in related))
     context = {"article": article, "related": related, **extra_context}
     return render(request, "articles/article_detail.html", context, status=status)
 

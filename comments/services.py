@@ -59,11 +59,16 @@ def comments_are_open(article, now=None):
     """Whether ``article`` takes new comments (its flag, and the auto-close age)."""
     if not article.allows_comments:
         return False
+    closes_at = comments_close_at(article)
+    return closes_at is None or (now or timezone.now()) <= closes_at
+
+
+def comments_close_at(article):
+    """When ``article``'s comments close because of its age, or None if they do not."""
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days and article.published_at:
-        now = now or timezone.now()
-        return now - article.published_at <= timezone.timedelta(days=days)
-    return True
+    if not (article.allows_comments and days and article.published_at):
+        return None
+    return article.published_at + timezone.timedelta(days=days)
 
 
 def is_flooding(ip_address):

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from articles import page_cache
 from articles.models import Article
 from articles.views import render_article_page
 
@@ -205,6 +206,9 @@ def comment_section(request, article, form=None, problem=None):
     by_id = {comment.pk: comment for comment in approved}
     reply_to = _reply_target(request, by_id, form)
     is_open = services.comments_are_open(article)
+    # The shared page cache keeps this page until the thread changes or the form closes.
+    page_cache.depends_on(request, page_cache.comments_stamp(article.pk))
+    page_cache.expire_at(request, services.comments_close_at(article))
     if form is None and is_open:
         form = _blank_form(request, article, reply_to)
     for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]:

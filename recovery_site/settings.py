@@ -127,16 +127,35 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # --- Cache ------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL")
+# Several sites (or a staging copy) can share one Redis: each keeps to its prefix.
+# Raise CACHE_VERSION to drop every cached value at once, e.g. after a deploy that
+# changes what cached objects look like.
+_cache_options = {
+    "KEY_PREFIX": env("CACHE_KEY_PREFIX", "recovery_site"),
+    "VERSION": env_int("CACHE_VERSION", 1),
+    "TIMEOUT": 300,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "recovery_site",
+            **_cache_options,
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+            **_cache_options,
+        }
+    }
+# Anonymous readers' pages (articles/page_cache.py), kept at most this long; they are
+# dropped sooner, and exactly, when what they show changes. The invalidation lives in
+# the cache, so it needs one cache shared by every process: on by default with Redis
+# only (0 turns it off).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 24 * 3600 if REDIS_URL else 0)
 
 # --- Templates --------------------------------------------------------------------
 

@@ -16,12 +16,47 @@ def test_settings(settings):
     return settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_per_process():
+    """Each pytest process keeps to its own cache keys, so runs sharing one Redis
+    (REDIS_URL) cannot read or clear each other's; the page cache is on, as in
+    production, whichever the backend."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    caches = {
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}_test_{os.getpid()}"}
+        for alias, config in settings.CACHES.items()
+    }
+    with override_settings(CACHES=caches, PAGE_CACHE_SECONDS=3600):
+        yield
+
+
+def clear_own_cache_keys():
+    from django.conf import settings
+
+    config = settings.CACHES["default"]
+    if not config["BACKEND"].endswith("RedisCache"):
+        cache.clear()
+        return
+    # RedisCache.clear() empties the whole Redis database, other processes' keys too.
+    import redis
+
+    client = redis.Redis.from_url(config["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture(autouse=True)
-def clear_cache():
-    # Site settings and (later) pages are cached; every test starts cold.
-    cache.clear()
+def clear_cache(cache_per_process):
+    # Site settings and pages are cached; every test starts cold.
+    clear_own_cache_keys()
     yield
-    cache.clear()
+    clear_own_cache_keys()
 
 
 @pytest.fixture

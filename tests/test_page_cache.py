@@ -1,0 +1,400 @@
+"""The anonymous page cache (articles/page_cache.py): hits, exact invalidation, what is
+never shared, conditional GET. Runs on whichever cache settings choose (local memory,
+or Redis with REDIS_URL)."""
+
+import re
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, SiteSettings
+from comments.forms import timestamp_problem
+from comments.models import Comment
+from tests.factories import make_article, make_comment, make_faq, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def site_settings():
+    # Created on first use; the request that creates the row changes content while
+    # it renders and so is not stored. Tests here start with it in place.
+    return SiteSettings.load()
+
+
+@pytest.fixture
+def topic():
+    return make_topic(name="Opioids", slug="opioids")
+
+
+@pytest.fixture
+def article(topic):
+    article = make_article(title="Understanding withdrawal", sections=2, faqs=1, topics=[topic])
+    make_comment(article, body="The first approved comment.")
+    return article
+
+
+@pytest.fixture
+def travel(monkeypatch):
+    """Move the clock forward (Python's and Django's; the local-memory cache's too)."""
+    real_time, real_now = time.time, timezone.now
+
+    def forward(**delta):
+        seconds = timezone.timedelta(**delta).total_seconds()
+        monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + timezone.timedelta(**delta))
+
+    return forward
+
+
+def hidden_value(response, name):
+    return re.search(rf'name="{name}" value="([^"]*)"', response.content.decode()).group(1)
+
+
+def without_holes(response):
+    content = response.content.decode()
+    return re.sub(r'name="(csrfmiddlewaretoken|timestamp)" value="[^"]*"', "", content)
+
+
+def status(response):
+    return response.headers.get("X-Page-Cache")
+
+
+def post_comment(client, article, data):
+    return client.post(reverse("comments:post", args=[article.slug]), data)
+
+
+def cacheable_urls(article, topic):
+    return [
+        article.get_absolute_url(),
+        reverse("articles:home"),
+        reverse("articles:list"),
+        reverse("articles:list") + f"?topic={topic.slug}",
+        topic.get_absolute_url(),
+        reverse("articles:topics"),
+    ]
+
+
+def test_the_second_anonymous_request_is_a_hit_without_queries(
+    client, article, topic, django_assert_num_queries
+):
+    for url in cacheable_urls(article, topic):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            second = Client().get(url)
+
+        assert (status(first), status(second)) == ("miss", "hit"), url
+        assert without_holes(second) == without_holes(first), url
+        assert "<!--page-cache:" not in second.content.decode()
+
+
+def test_head_requests_are_served_from_the_cache_too(client, article, django_assert_num_queries):
+    client.get(article.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        response = Client().head(article.get_absolute_url())
+
+    assert response.status_code == 200 and status(response) == "hit"
+
+
+def test_each_visitor_gets_their_own_working_csrf_token_and_form_timestamp(
+    article, comment_post_data, travel
+):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    url = article.get_absolute_url()
+    first_page = first.get(url)
+    second_page = second.get(url)
+
+    assert status(second_page) == "hit"
+    assert hidden_value(second_page, "csrfmiddlewaretoken") != hidden_value(
+        first_page, "csrfmiddlewaretoken"
+    )
+    assert "csrftoken" in second.cookies
+    timestamp = hidden_value(second_page, "timestamp")
+    assert timestamp != hidden_value(first_page, "timestamp")
+    assert timestamp_problem(timestamp, now=time.time() + 10) is None
+
+    travel(seconds=10)
+    response = post_comment(
+        second,
+        article,
+        comment_post_data(
+            timestamp=timestamp,
+            csrfmiddlewaretoken=hidden_value(second_page, "csrfmiddlewaretoken"),
+        ),
+    )
+    assert response.status_code == 302
+    assert Comment.objects.filter(author_email="sam@example.org").get().decided_by == "default"
+
+
+def test_a_new_approved_comment_shows_at_once_on_the_article_and_in_lists(client, article):
+    for url in (article.get_absolute_url(), reverse("articles:home")):
+        client.get(url)
+        assert status(client.get(url)) == "hit"
+
+    make_comment(article, body="A brand new approved comment.")
+
+    article_page = client.get(article.get_absolute_url())
+    home = client.get(reverse("articles:home")).content.decode()
+    assert status(article_page) == "miss"
+    assert "A brand new approved comment." in article_page.content.decode()
+    assert "2 comments" in home
+
+
+def test_moderating_in_the_admin_shows_or_hides_a_comment_at_once(client, admin_client, article):
+    waiting = make_comment(article, status=Comment.Status.PENDING, body="Words held for review.")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert "Words held for review." not in client.get(url).content.decode()
+
+    changelist = reverse("admin:comments_comment_changelist")
+    admin_client.post(changelist, {"action": "approve", "_selected_action": [waiting.pk]})
+    assert "Words held for review." in client.get(url).content.decode()
+    assert status(client.get(url)) == "hit"
+
+    admin_client.post(changelist, {"action": "move_to_trash", "_selected_action": [waiting.pk]})
+    assert "Words held for review." not in client.get(url).content.decode()
+
+
+def test_deleting_a_trashed_comment_refreshes_its_replies(client, article):
+    parent = make_comment(article, status=Comment.Status.TRASH, body="Trashed parent.")
+    make_comment(article, parent=parent, body="An approved reply.")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert status(client.get(url)) == "hit"
+
+    parent.delete()
+
+    assert status(client.get(url)) == "miss"
+
+
+def test_a_pending_comment_never_reaches_the_shared_cache(client, article, comment_post_data):
+    url = article.get_absolute_url()
+    Client().get(url)
+
+    post_comment(client, article, comment_post_data(body="Only I may see this for now."))
+    assert Comment.objects.get(body="Only I may see this for now.").status == "pending"
+    own_view = client.get(url)
+    own_view_again = client.get(url)
+
+    for response in (own_view, own_view_again):
+        assert "Only I may see this for now." in response.content.decode()
+        assert status(response) is None
+        assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    stranger = Client().get(url)
+    assert status(stranger) == "hit"
+    assert "Only I may see this for now." not in stranger.content.decode()
+
+
+def test_a_flashed_message_is_never_cached_nor_shared(client, article, comment_post_data):
+    post_comment(client, article, comment_post_data())
+
+    with_message = client.get(article.get_absolute_url())
+    stranger = Client().get(article.get_absolute_url())
+
+    assert "Thank you." in with_message.content.decode()
+    assert status(with_message) is None
+    assert "Thank you." not in stranger.content.decode()
+
+
+def test_a_saved_details_cookie_gets_its_own_prefilled_uncached_form(
+    client, article, comment_post_data
+):
+    post_comment(client, article, comment_post_data(save_details="on", author_name="Kim Lee"))
+    client.cookies.pop("comments_mine")
+    client.cookies.pop("messages", None)
+
+    mine = client.get(article.get_absolute_url())
+    stranger = Client().get(article.get_absolute_url())
+
+    assert 'value="Kim Lee"' in mine.content.decode() and status(mine) is None
+    assert 'value="Kim Lee"' not in stranger.content.decode()
+
+
+def test_a_logged_in_editor_always_gets_a_fresh_private_page(client, admin_client, article):
+    url = article.get_absolute_url()
+    client.get(url)
+    Article.objects.filter(pk=article.pk).update(title="Renamed behind the cache's back")
+
+    editor_view = admin_client.get(url)
+
+    assert "Renamed behind the cache&#x27;s back" in editor_view.content.decode()
+    assert status(editor_view) is None and "no-store" in editor_view["Cache-Control"]
+    assert "Logged in as" in editor_view.content.decode()
+    anonymous = client.get(url)
+    assert status(anonymous) == "hit" and "Logged in as" not in anonymous.content.decode()
+
+
+def edit_section(article, topic):
+    section = article.sections.first()
+    section.heading = "A freshly edited heading"
+    section.save()
+    return "A freshly edited heading"
+
+
+def add_faq(article, topic):
+    make_faq(article, question="A brand new question?")
+    return "A brand new question?"
+
+
+def rename_topic(article, topic):
+    topic.name = "Opioid use"
+    topic.save()
+    return "Opioid use"
+
+
+def add_topic(article, topic):
+    article.topics.add(make_topic(name="Family support"))
+    return "Family support"
+
+
+def retitle_article(article, topic):
+    article.title = "Withdrawal, explained again"
+    article.save()
+    return "Withdrawal, explained again"
+
+
+def rename_site(article, topic):
+    site = SiteSettings.load()
+    site.site_name = "Harbour House"
+    site.save()
+    return "Harbour House"
+
+
+@pytest.mark.parametrize(
+    "edit", [edit_section, add_faq, rename_topic, add_topic, retitle_article, rename_site]
+)
+def test_editing_content_refreshes_the_pages_showing_it(client, article, topic, edit):
+    url = article.get_absolute_url()
+    client.get(url)
+    assert status(client.get(url)) == "hit"
+
+    new_text = edit(article, topic)
+
+    response = client.get(url)
+    assert status(response) == "miss"
+    assert new_text in response.content.decode()
+
+
+def test_removing_a_section_or_a_topic_refreshes_the_pages(client, article, topic):
+    list_url = reverse("articles:list")
+    client.get(list_url)
+    client.get(article.get_absolute_url())
+
+    article.sections.first().delete()
+    article.topics.remove(topic)
+
+    assert "Section heading 1" not in client.get(article.get_absolute_url()).content.decode()
+    assert 'class="topic-tag"' not in client.get(list_url).content.decode()
+
+
+def test_a_related_articles_comment_count_refreshes_the_page(client, article, topic):
+    other = make_article(title="A related article", topics=[topic])
+    url = article.get_absolute_url()
+    client.get(url)
+    assert status(client.get(url)) == "hit"
+
+    make_comment(other)
+
+    assert status(client.get(url)) == "miss"
+
+
+def test_a_scheduled_article_appears_when_its_time_comes(client, travel):
+    make_article(title="Already out")
+    make_article(title="Out later today", published_at=timezone.now() + timezone.timedelta(hours=1))
+    for url in (reverse("articles:home"), reverse("articles:list")):
+        client.get(url)
+        response = client.get(url)
+        assert status(response) == "hit" and "Out later today" not in response.content.decode()
+
+    travel(hours=2)
+
+    for url in (reverse("articles:home"), reverse("articles:list")):
+        assert "Out later today" in client.get(url).content.decode()
+
+
+def test_comments_closing_by_age_refreshes_the_page(client, settings, travel):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    article = make_article(published_at=timezone.now() - timezone.timedelta(days=29))
+    client.get(article.get_absolute_url())
+    assert "Leave a Reply" in client.get(article.get_absolute_url()).content.decode()
+
+    travel(days=2)
+
+    assert "Comments are closed." in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?replyto=1", "?utm_source=newsletter", "?cpage=1&cpage=2", "?cpage=%3Cscript%3E", "?cpage=0"],
+)
+def test_other_query_strings_are_rendered_but_never_stored(client, article, query):
+    url = article.get_absolute_url() + query
+
+    responses = [client.get(url), client.get(url)]
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [status(r) for r in responses] == [None, None]
+
+
+def test_comment_pages_and_list_pages_are_cached_apart(client, article, settings):
+    settings.COMMENTS_PER_PAGE = 1
+    make_comment(article, body="The second thread.")
+    url = article.get_absolute_url()
+
+    first = client.get(url)
+    second = client.get(url + "?cpage=2")
+
+    assert status(second) == "miss"
+    assert "The second thread." in second.content.decode()
+    assert "The second thread." not in first.content.decode()
+    assert status(client.get(url + "?cpage=2")) == "hit"
+
+
+def test_a_page_that_is_not_found_is_not_cached(client):
+    url = reverse("articles:detail", args=["not-here"])
+
+    responses = [client.get(url), client.get(url)]
+
+    assert [r.status_code for r in responses] == [404, 404]
+    assert status(responses[1]) is None
+
+
+def test_an_unchanged_article_page_answers_304_to_the_same_visitor(client, article):
+    url = article.get_absolute_url()
+    etag = client.get(url)["ETag"]
+
+    assert etag.startswith('W/"')
+    assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+    # The page carries this visitor's CSRF token: another browser's copy is not theirs.
+    assert Client().get(url, headers={"if-none-match": etag}).status_code == 200
+    assert "private" in client.get(url)["Cache-Control"]
+
+    make_comment(article, body="Something new to read.")
+    response = client.get(url, headers={"if-none-match": etag})
+    assert response.status_code == 200 and "Something new to read." in response.content.decode()
+
+
+def test_list_pages_answer_304_to_etag_and_last_modified(client, article):
+    url = reverse("articles:list")
+    response = client.get(url)
+
+    assert "public" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
+    assert Client().get(url, headers={"if-none-match": response["ETag"]}).status_code == 304
+    since = response["Last-Modified"]
+    assert Client().get(url, headers={"if-modified-since": since}).status_code == 304
+
+    retitle_article(article, None)
+    assert Client().get(url, headers={"if-none-match": response["ETag"]}).status_code == 200
+
+
+def test_the_page_cache_can_be_turned_off(client, article, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = article.get_absolute_url()
+
+    responses = [client.get(url), client.get(url)]
+
+    assert [status(r) for r in responses] == [None, None]
