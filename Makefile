@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 BUILD_CONSTRAINTS := build-constraints.txt
 PIP_VERSION := 26.3
 
-.PHONY: help install css lighthouse run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
+.PHONY: help install css lighthouse bench run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
@@ -22,6 +22,7 @@ help:
 	@echo "make fmt        format and autofix with ruff"
 	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
 	@echo "make lighthouse Lighthouse scores of the home and article pages (npm, Chromium)"
+	@echo "make bench      load-test the production set-up with wrk (docs/benchmarks.md)"
 	@echo "make stop-db    stop the embedded PostgreSQL"
 
 $(PY):
@@ -93,6 +94,15 @@ node_modules/.bin/lighthouse: package.json package-lock.json
 
 lighthouse: demo node_modules/.bin/lighthouse
 	$(PY) scripts/lighthouse.py
+
+# Load test of the production configuration on 127.0.0.1 (a few minutes; not run by
+# CI): its own database (recovery_bench), Redis and gunicorn servers, measured with
+# wrk; prints a table and writes it to docs/benchmarks.md. See scripts/bench.py.
+bench: install $(CSS_SUBSET)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	@command -v redis-server >/dev/null || \
+		{ echo "make bench needs Redis: apt-get install -y redis-server"; exit 1; }
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

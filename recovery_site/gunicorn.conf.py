@@ -9,10 +9,12 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # more than they compute.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-worker_class = "gthread"
+# One thread: plain sync workers (no thread hand-off); several: gthread.
+worker_class = "gthread" if threads > 1 else "sync"
 # Load the app before forking so workers share memory and a configuration error
 # stops the master at once with its one-line message.
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# "-" logs each request to stdout; an empty value turns the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 timeout = 30
 graceful_timeout = 20

@@ -1,0 +1,848 @@
+"""`make bench`: load-test the production configuration on this machine, on loopback.
+
+What it does, in about four minutes:
+
+1. Recreates a dedicated database (``recovery_bench`` on the embedded PostgreSQL, or
+   on the server of ``DATABASE_URL``; ``BENCH_DATABASE_URL`` names one outright),
+   migrates, loads the demo content and adds 50 approved comments (some of them
+   replies) to the heroin-withdrawal article: the page shape of issue #6.
+2. Collects the static files into build/bench/ and starts, on free ports of
+   127.0.0.1, its own Redis and two gunicorn servers with recovery_site/gunicorn.conf.py
+   and production settings (DEBUG off, access log off): one with the page cache on,
+   one with it off (``PAGE_CACHE_SECONDS=0``: every request renders from PostgreSQL),
+   plus nginx serving the article's HTML as a static file, when nginx is installed.
+3. Warms up, then measures with wrk (requests/s, p50/p90/p99; browsers'
+   ``Accept-Encoding: gzip``): the article uncached and cached at 1, 16 and 64
+   connections, the list and home pages at 16, a static file through WhiteNoise and
+   the same HTML through nginx (the ceilings); comment POSTs from 8 client processes
+   with flood control relaxed, then checks that every accepted comment is stored
+   exactly once; and the article's page weight.
+4. Prints one table and writes it, with the machine's description, into
+   docs/benchmarks.md (between the ``bench:results`` markers).
+
+``--grid 2x4,3x2,4x1`` instead compares gunicorn workers x threads on the article
+page (the table goes between the ``bench:grid`` markers). All servers it starts are
+stopped when it exits, however it exits.
+"""
+
+import argparse
+import gzip
+import http.client
+import multiprocessing
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+BIN = BASE_DIR / ".venv" / "bin"
+WORK_DIR = BASE_DIR / "build" / "bench"
+DOC = BASE_DIR / "docs" / "benchmarks.md"
+BENCH_DATABASE = "recovery_bench"
+ARTICLE_SLUG = "heroin-withdrawal-physiology"
+ARTICLE = f"/articles/{ARTICLE_SLUG}/"
+COMMENTS = 50
+COMMENT_CLIENTS = 8
+BROWSER_HEADERS = {"Accept-Encoding": "gzip", "Accept": "text/html,*/*"}
+
+SEED_COMMENTS = """
+import random
+from articles.models import Article
+from comments.models import Comment
+
+random.seed(6)
+article = Article.objects.get(slug=%(slug)r)
+openings = [
+    "Thank you for writing this so plainly.",
+    "My brother went through withdrawal last winter and this matches what we saw.",
+    "I wish I had read this before my first detox.",
+    "The part about sleep coming back slowly helped me more than anything else.",
+    "As a nurse on a detox unit, I would add that fluids matter a great deal.",
+    "Day nine here. The section on cravings is taped to my fridge now.",
+]
+middles = [
+    "Nobody told us that the anxiety can outlast the physical symptoms by weeks.",
+    "Knowing the timeline made the third day feel survivable instead of endless.",
+    "We asked the clinic about buprenorphine after reading the treatment section.",
+    "Having a plan for the first night home made a real difference for our family.",
+    "The explanation of tolerance finally made sense of the overdose warnings.",
+]
+endings = [
+    "Please keep writing pieces like this.",
+    "Sharing this with my support group tonight.",
+    "Grateful for the reminder that withdrawal is not a moral failure.",
+    "Would love a follow-up on the months after detox.",
+]
+comments = []
+for number in range(%(count)d):
+    parent = None
+    if comments and number %% 10 in (3, 6, 9):
+        parent = random.choice(comments[-6:])
+    body = " ".join(
+        [random.choice(openings), random.choice(middles), random.choice(endings)]
+        + ([random.choice(middles)] if number %% 3 == 0 else [])
+    )
+    comments.append(
+        Comment.objects.create(
+            article=article,
+            parent=parent,
+            author_name=f"Reader {number + 1}",
+            author_email=f"reader{number + 1}@example.org",
+            body=body,
+            status=Comment.Status.APPROVED,
+            ip_address="127.0.0.1",
+        )
+    )
+print(len(comments))
+"""
+
+COUNT_COMMENTS = """
+from django.db.models import Count
+from comments.models import Comment
+rows = Comment.objects.filter(body__contains=%(marker)r)
+print(rows.count(), rows.values("body").annotate(n=Count("id")).filter(n__gt=1).count())
+"""
+
+
+def say(text):
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+# --- Processes ------------------------------------------------------------------------
+
+RUNNING = []
+
+
+def start(command, *, env=None, cwd=BASE_DIR, log=None):
+    """Start a long-running process in its own group (output to build/bench/LOG);
+    stop_all() ends it."""
+    output = open(WORK_DIR / (log or f"{Path(command[0]).name}.log"), "ab")  # noqa: SIM115
+    with output:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    RUNNING.append(process)
+    return process
+
+
+def stop_all():
+    for process in reversed(RUNNING):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in reversed(RUNNING):
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    RUNNING.clear()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port, path="/healthz", process=None, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"A server on port {port} exited with status {process.returncode}.")
+        try:
+            status, _headers, _body = request(port, path)
+            if status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"Nothing answered on 127.0.0.1:{port}{path} within {seconds} s.")
+
+
+def request(port, path, *, method="GET", headers=None, body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+# --- Set-up ---------------------------------------------------------------------------
+
+
+def with_database(url, name):
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_bench_database():
+    """Drop and create the bench database; return its URL."""
+    import psycopg2
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        source = os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_DATABASE_URL")
+        if not source:
+            from recovery_site import embedded_db
+
+            source = embedded_db.ensure_running()
+        url = with_database(source, BENCH_DATABASE)
+    name = urlsplit(url).path.lstrip("/")
+    # libpq takes the URL as it is (the embedded server's has ?host=<socket dir>).
+    connection = psycopg2.connect(with_database(url, "postgres"))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    connection.close()
+    return url, version
+
+
+def production_env(database_url, redis_port):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GUNICORN_", "COMMENTS_", "PAGE_CACHE"))
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="0",
+        HTTPS_ONLY="0",
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        STATIC_ROOT=str(WORK_DIR / "static"),
+        MEDIA_ROOT=str(WORK_DIR / "media"),
+        SERVE_MEDIA="1",
+        TASKS_BACKEND="database",
+        LOG_LEVEL="WARNING",
+        GUNICORN_ACCESSLOG="",
+        # Flood control relaxed, as the issue asks: 8 clients post as fast as they can.
+        COMMENTS_MIN_SUBMIT_SECONDS="0",
+        COMMENTS_FLOOD_SECONDS="0",
+    )
+    return env
+
+
+def manage(env, *args, capture=False):
+    result = subprocess.run(
+        [BIN / "python", "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=capture,
+        text=True,
+    )
+    return result.stdout
+
+
+def prepare(env):
+    say("Preparing the bench database and static files...")
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    manage(env, "load_demo_content", capture=True)
+    seed = SEED_COMMENTS % {"slug": ARTICLE_SLUG, "count": COMMENTS}
+    manage(env, "shell", "--verbosity", "0", "-c", seed, capture=True)
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+
+def start_redis():
+    port = free_port()
+    start(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ]
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("redis-server did not start.")
+
+
+def start_gunicorn(env, *, page_cache, workers=None, threads=None):
+    port = free_port()
+    server_env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}")
+    if not page_cache:
+        server_env["PAGE_CACHE_SECONDS"] = "0"
+    if workers:
+        server_env["GUNICORN_WORKERS"] = str(workers)
+    if threads:
+        server_env["GUNICORN_THREADS"] = str(threads)
+    process = start(
+        [
+            BIN / "gunicorn",
+            "recovery_site.wsgi",
+            "--config",
+            "recovery_site/gunicorn.conf.py",
+            # Several servers run at once: each without the shared control socket.
+            "--no-control-socket",
+        ],
+        env=server_env,
+        log=f"gunicorn-{port}.log",
+    )
+    wait_for(port, process=process)
+    return port
+
+
+def start_nginx(html):
+    """nginx serving ``html`` as a static file (and its gzip twin): the issue's ceiling."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    if not nginx:
+        return None
+    root = WORK_DIR / "nginx"
+    (root / "html").mkdir(parents=True, exist_ok=True)
+    (root / "logs").mkdir(exist_ok=True)
+    page = root / "html" / "article.html"
+    page.write_bytes(html)
+    page.with_suffix(".html.gz").write_bytes(gzip.compress(html, 6))
+    port = free_port()
+    (root / "nginx.conf").write_text(
+        f"""worker_processes auto;
+pid {root}/nginx.pid;
+error_log {root}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    types {{ text/html html; }}
+    client_body_temp_path {root}/tmp;
+    proxy_temp_path {root}/tmp;
+    fastcgi_temp_path {root}/tmp;
+    uwsgi_temp_path {root}/tmp;
+    scgi_temp_path {root}/tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/html;
+        gzip_static on;
+    }}
+}}
+"""
+    )
+    process = start([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"])
+    wait_for(port, "/article.html", process=process, seconds=10)
+    return port
+
+
+# --- Measuring ------------------------------------------------------------------------
+
+
+def wrk(port, path, connections, duration):
+    """Run wrk; return requests/s, p50/p90/p99 in ms and the count of errors."""
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-H",
+        "Accept-Encoding: gzip",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = {
+        percent: to_ms(value, unit)
+        for percent, value, unit in re.findall(
+            r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M
+        )
+    }
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return {
+        "rps": rate,
+        "p50": latency.get("50"),
+        "p90": latency.get("90"),
+        "p99": latency.get("99"),
+        "errors": errors,
+    }
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def comment_client(arguments):
+    """One commenter: fetch the form once, then post distinct comments until the deadline."""
+    port, number, deadline, marker = arguments
+    status, headers, body = request(port, ARTICLE)
+    page = body.decode()
+    cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", "")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    timestamp = re.search(r'name="timestamp" value="([^"]+)"', page).group(1)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    accepted, statuses, sent = 0, {}, 0
+    from urllib.parse import urlencode
+
+    while time.monotonic() < deadline:
+        sent += 1
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "timestamp": timestamp,
+                "body": f"Reader {number} says thank you, note {sent} of run {marker}.",
+                "author_name": f"Bench reader {number}",
+                "author_email": f"bench{number}x{sent}@example.org",
+                "author_url": "",
+                "fax_number": "",
+                "parent": "",
+            }
+        )
+        try:
+            connection.request(
+                "POST",
+                f"/comments/post/{ARTICLE_SLUG}/",
+                body=form,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"csrftoken={cookie}",
+                },
+            )
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            statuses["error"] = statuses.get("error", 0) + 1
+            continue
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+        if response.status == 302:
+            accepted += 1
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.close()
+    return accepted, statuses
+
+
+def post_comments(env, port, duration):
+    marker = secrets.token_hex(4)
+    start_at = time.monotonic()
+    deadline = start_at + duration
+    with multiprocessing.get_context("spawn").Pool(COMMENT_CLIENTS) as pool:
+        results = pool.map(
+            comment_client,
+            [(port, number, deadline, marker) for number in range(1, COMMENT_CLIENTS + 1)],
+        )
+    elapsed = time.monotonic() - start_at
+    accepted = sum(result[0] for result in results)
+    statuses = {}
+    for _accepted, client_statuses in results:
+        for status, count in client_statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    stored, duplicated = (
+        int(n)
+        for n in manage(
+            env,
+            "shell",
+            "--verbosity",
+            "0",
+            "-c",
+            COUNT_COMMENTS % {"marker": marker},
+            capture=True,
+        ).split()
+    )
+    return {
+        "accepted": accepted,
+        "rps": accepted / elapsed,
+        "stored": stored,
+        "duplicated": duplicated,
+        "statuses": statuses,
+    }
+
+
+def page_weight(port):
+    """Bytes of the article page and what it loads, as served, gzip and not."""
+    _status, _headers, html = request(port, ARTICLE)
+    page = html.decode()
+    css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    js = re.findall(r'<script src="([^"]+)"', page)
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    # The hero candidate a phone (Lighthouse's: 412 px wide at 1.75x) takes from srcset.
+    webp = re.search(r'<source type="image/webp" srcset="([^"]+)"', page)
+    images = []
+    if webp:
+        candidates = [item.strip().rsplit(" ", 1) for item in webp.group(1).split(",")]
+        images = [
+            next((url for url, width in candidates if int(width[:-1]) >= 721), candidates[-1][0])
+        ]
+    rows = {}
+    for kind, urls in (("HTML", [ARTICLE]), ("CSS", css), ("JS", js), ("Images", images + icons)):
+        plain = compressed = 0
+        for url in urls:
+            plain += len(request(port, url)[2])
+            status, headers, body = request(port, url, headers={"Accept-Encoding": "gzip"})
+            assert status == 200, (url, status)
+            compressed += len(body)
+        rows[kind] = (len(urls), plain, compressed)
+    return rows, html
+
+
+# --- Report ---------------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = int(line.split()[1]) / 1024 / 1024
+    load = os.getloadavg()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": f"{memory:.1f} GiB",
+        "load": f"{load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}",
+        "os": platform.platform(),
+    }
+
+
+def versions(pg_version):
+    def run(*command):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            return (result.stdout + result.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "not installed"
+
+    import django
+    import gunicorn
+
+    return {
+        "Python": platform.python_version(),
+        "Django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "PostgreSQL": pg_version,
+        "Redis": version_in(run("redis-server", "--version"), r"v=(\S+)"),
+        "nginx": version_in(run("nginx", "-v"), r"nginx/(\S+)"),
+        "wrk": version_in(run("wrk", "--version"), r"wrk (?:debian/)?(\S+)"),
+    }
+
+
+def version_in(text, pattern):
+    found = re.search(pattern, text)
+    return found.group(1) if found else text
+
+
+def gunicorn_setting(env):
+    code = (
+        "import runpy; c = runpy.run_path('recovery_site/gunicorn.conf.py'); "
+        "print(c['workers'], c['threads'], c['worker_class'])"
+    )
+    result = subprocess.run(
+        [BIN / "python", "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    workers, threads, worker_class = result.stdout.split()
+    return f"{workers} {worker_class} workers x {threads} thread(s)"
+
+
+def fmt_latency(row):
+    if row.get("p50") is None:
+        return " | | "
+    return f"{row['p50']:.1f} | {row['p90']:.1f} | {row['p99']:.1f}"
+
+
+def results_table(rows):
+    lines = [
+        "| What | Connections | Requests/s | p50 ms | p90 ms | p99 ms | Errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, connections, row in rows:
+        lines.append(
+            f"| {name} | {connections} | {row['rps']:,.0f} | {fmt_latency(row)} | {row['errors']} |"
+        )
+    return lines
+
+
+def weight_table(weights):
+    lines = [
+        "| Article page | Files | As stored (KB) | Transferred, gzip (KB) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    total_files = total_plain = total_compressed = 0
+    for kind, (files, plain, compressed) in weights.items():
+        lines.append(f"| {kind} | {files} | {plain / 1024:.1f} | {compressed / 1024:.1f} |")
+        total_files += files
+        total_plain += plain
+        total_compressed += compressed
+    lines.append(
+        f"| **Total** | {total_files} | {total_plain / 1024:.1f} | {total_compressed / 1024:.1f} |"
+    )
+    return lines, total_compressed
+
+
+def write_section(name, lines):
+    """Replace the text between ``<!-- bench:NAME:start/end -->`` in docs/benchmarks.md."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    block = "\n".join([start, *lines, end])
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _old, after = rest.split(end, 1)
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(text)
+
+
+def describe(env, pg_version, note):
+    facts = machine()
+    lines = [
+        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {facts['cores']} cores "
+        f"({facts['cpu']}), {facts['memory']} RAM, {facts['os']}; load average "
+        f"before the run {facts['load']}.",
+        "",
+        "Software: "
+        + ", ".join(f"{name} {value}" for name, value in versions(pg_version).items())
+        + f". Server: {gunicorn_setting(env)}.",
+    ]
+    if note:
+        lines += ["", f"Note: {note}"]
+    return lines
+
+
+# --- Main -----------------------------------------------------------------------------
+
+
+def full_run(env, pg_version, duration, note):
+    uncached = start_gunicorn(env, page_cache=False)
+    cached = start_gunicorn(env, page_cache=True)
+    rows = []
+
+    weights, html = page_weight(cached)
+    static_url = re.search(r'<link rel="stylesheet" href="([^"]+)"', html.decode()).group(1)
+    nginx = start_nginx(html)
+
+    say("Warming up...")
+    for port, path in (
+        (uncached, ARTICLE),
+        (cached, ARTICLE),
+        (cached, "/"),
+        (cached, "/articles/"),
+    ):
+        wrk(port, path, 4, 2)
+
+    plan = [
+        ("Article, uncached", uncached, ARTICLE, (1, 16, 64)),
+        ("Article, cached", cached, ARTICLE, (1, 16, 64)),
+        ("Article list, cached", cached, "/articles/", (16,)),
+        ("Home, cached", cached, "/", (16,)),
+        ("Article list, uncached", uncached, "/articles/", (16,)),
+        ("Home, uncached", uncached, "/", (16,)),
+        ("Static CSS via WhiteNoise", cached, static_url, (16,)),
+    ]
+    if nginx:
+        plan.append(("Article HTML as a static file via nginx", nginx, "/article.html", (16,)))
+    for name, port, path, connection_counts in plan:
+        for connections in connection_counts:
+            say(f"  {name}, {connections} connection(s)...")
+            rows.append((name, connections, wrk(port, path, connections, duration)))
+
+    say(f"  Comment POSTs, {COMMENT_CLIENTS} clients...")
+    posts = post_comments(env, cached, duration)
+    rows.append(
+        (
+            f"Comment POSTs (accepted; {posts['stored']} stored, {posts['duplicated']} duplicated)",
+            COMMENT_CLIENTS,
+            {
+                "rps": posts["rps"],
+                "errors": sum(v for k, v in posts["statuses"].items() if k != 302),
+            },
+        )
+    )
+
+    weight_lines, transfer = weight_table(weights)
+    lines = describe(env, pg_version, note) + ["", *results_table(rows), "", *weight_lines]
+    lines += ["", *targets(rows, posts, weights, transfer, nginx is not None)]
+    say("\n".join(lines))
+    write_section("results", lines)
+    say(f"\nWritten to {DOC.relative_to(BASE_DIR)}.")
+
+
+def find(rows, name, connections):
+    return next(row for row_name, count, row in rows if row_name == name and count == connections)
+
+
+def targets(rows, posts, weights, transfer, has_nginx):
+    uncached = find(rows, "Article, uncached", 16)
+    cached = find(rows, "Article, cached", 16)
+    ceiling_name = (
+        "Article HTML as a static file via nginx" if has_nginx else "Static CSS via WhiteNoise"
+    )
+    ceiling = find(rows, ceiling_name, 16)
+    html_gzip = weights["HTML"][2] / 1024
+
+    def mark(ok):
+        return "met" if ok else "**not met**"
+
+    share = cached["rps"] / ceiling["rps"] * 100
+    posts_ok = (
+        posts["rps"] >= 300 and posts["accepted"] == posts["stored"] and not posts["duplicated"]
+    )
+    return [
+        "| Target (issue #6) | Measured | |",
+        "| --- | --- | --- |",
+        f"| Uncached article, 16 clients: ≥ 300 requests/s, p99 < 100 ms "
+        f"| {uncached['rps']:,.0f}/s, p99 {uncached['p99']:.0f} ms "
+        f"| {mark(uncached['rps'] >= 300 and uncached['p99'] < 100)} |",
+        f"| Cached article: ≥ 20% of {'nginx' if has_nginx else 'WhiteNoise'} static, 16 clients "
+        f"| {share:.0f}% ({cached['rps']:,.0f} of {ceiling['rps']:,.0f}/s) | {mark(share >= 20)} |",
+        f"| Comment POSTs, 8 clients: ≥ 300 accepted/s, each stored once "
+        f"| {posts['rps']:,.0f}/s; {posts['accepted']} accepted, {posts['stored']} stored "
+        f"| {mark(posts_ok)} |",
+        f"| HTML < 20 KB compressed with 50 comments | {html_gzip:.1f} KB "
+        f"| {mark(html_gzip < 20)} |",
+        f"| Total transfer < 75.6 KB (WordPress), aiming for half | {transfer / 1024:.1f} KB "
+        f"| {mark(transfer / 1024 < 75.6)} |",
+    ]
+
+
+def grid_run(env, pg_version, duration, combos, note):
+    rows = []
+    for workers, threads in combos:
+        say(f"gunicorn {workers} x {threads}...")
+        uncached = start_gunicorn(env, page_cache=False, workers=workers, threads=threads)
+        cached = start_gunicorn(env, page_cache=True, workers=workers, threads=threads)
+        wrk(uncached, ARTICLE, 4, 2)
+        wrk(cached, ARTICLE, 4, 2)
+        results = [
+            wrk(uncached, ARTICLE, 16, duration),
+            wrk(uncached, ARTICLE, 64, duration),
+            wrk(cached, ARTICLE, 16, duration),
+            wrk(cached, ARTICLE, 64, duration),
+        ]
+        rows.append((workers, threads, results))
+        stop_servers_except_infrastructure()
+    lines = [
+        f"Grid run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {duration} s per cell, "
+        f"load average before {machine()['load']}." + (f" {note}" if note else ""),
+        "",
+        "| Workers x threads | Uncached 16: req/s (p99 ms) | Uncached 64 | Cached 16 | Cached 64 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for workers, threads, results in rows:
+        kind = "sync" if threads == 1 else "gthread"
+        cells = " | ".join(f"{r['rps']:,.0f} ({r['p99']:.0f})" for r in results)
+        lines.append(f"| {workers} x {threads} ({kind}) | {cells} |")
+    say("\n".join(lines))
+    write_section("grid", lines)
+
+
+def stop_servers_except_infrastructure():
+    # Redis is the first process started; the gunicorn pairs come after it.
+    keep = RUNNING[:1]
+    for process in RUNNING[1:]:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in RUNNING[1:]:
+        process.wait(timeout=30)
+    RUNNING[:] = keep
+
+
+def parse_grid(text):
+    combos = []
+    for item in text.split(","):
+        workers, threads = item.lower().split("x")
+        combos.append((int(workers), int(threads)))
+    return combos
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument(
+        "--grid", type=parse_grid, help="e.g. 2x4,3x2,4x1: compare gunicorn set-ups"
+    )
+    parser.add_argument(
+        "--note", default=os.environ.get("BENCH_NOTE", ""), help="added to the report"
+    )
+    parser.add_argument(
+        "--skip-setup", action="store_true", help="reuse the bench database as it is"
+    )
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    if not shutil.which("redis-server"):
+        raise SystemExit("redis-server is not installed: apt-get install -y redis-server")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        if WORK_DIR.exists() and not options.skip_setup:
+            shutil.rmtree(WORK_DIR)
+        WORK_DIR.mkdir(parents=True, exist_ok=True)
+        database_url, pg_version = (
+            recreate_bench_database() if not options.skip_setup else (existing_database_url(), "")
+        )
+        env = production_env(database_url, start_redis())
+        if not options.skip_setup:
+            prepare(env)
+        if options.grid:
+            grid_run(env, pg_version, options.duration, options.grid, options.note)
+        else:
+            full_run(env, pg_version, options.duration, options.note)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    finally:
+        stop_all()
+
+
+def existing_database_url():
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        return url
+    source = os.environ.get("DATABASE_URL")
+    if not source:
+        from recovery_site import embedded_db
+
+        source = embedded_db.ensure_running()
+    return with_database(source, BENCH_DATABASE)
+
+
+if __name__ == "__main__":
+    main()
