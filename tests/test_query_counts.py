@@ -1,0 +1,111 @@
+"""The number of SQL queries behind every public page, pinned: rendered from the
+database (page cache off, and on a cache miss) and served from the page cache.
+
+The article page has the benchmark's shape: ten sections, ten FAQs, two topics,
+related articles, and 5 or 500 approved comments in threads.
+"""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import SiteSettings
+from comments.models import Comment
+from tests.factories import make_article, make_comment, make_topic
+
+pytestmark = pytest.mark.django_db
+
+# url name (or path), what the queries are
+PAGES = {
+    # featured articles, their topics, latest articles, their topics
+    "/": 4,
+    # count, page of articles, their topics, the topic filter
+    "/articles/": 4,
+    "/articles/?page=2": 4,
+    # the topic, count, page of articles, their topics, the topic filter
+    "/topics/opioids/": 5,
+    # topics with their article counts
+    "/topics/": 1,
+    # article with its comment count, sections, FAQs, topics, related articles,
+    # their topics, approved comments
+    "/articles/the-article/": 7,
+    # any match?, count, page of matches, their sections and FAQs (best passages)
+    "/search/?q=withdrawal": 5,
+    # latest articles with their topics
+    "/feed/": 2,
+    # count and rows for the articles' and the topics' sections, listing pages
+    "/sitemap.xml": 5,
+    # the slug, then the slugs it used to have
+    "/articles/no-such-article/": 2,
+}
+CACHED_PAGES = [
+    "/",
+    "/articles/",
+    "/articles/?page=2",
+    "/topics/opioids/",
+    "/topics/",
+    "/articles/the-article/",
+]
+
+
+@pytest.fixture(params=[5, 500], ids=["5 comments", "500 comments"])
+def site(request, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    opioids, withdrawal = make_topic(slug="opioids"), make_topic(name="Withdrawal")
+    article = make_article(
+        slug="the-article",
+        title="Withdrawal",
+        is_featured=True,
+        sections=10,
+        faqs=10,
+        topics=[opioids, withdrawal],
+    )
+    for _ in range(4):
+        make_article(topics=[opioids])
+    count = request.param
+    threads = [make_comment(article) for _ in range(count // 5)]
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            parent=threads[number % len(threads)],
+            author_name=f"Reader {number}",
+            author_email=f"reader{number}@example.org",
+            body=f"Reply number {number}",
+            body_html=f"<p>Reply number {number}</p>",
+            body_hash=f"{number:064d}",
+            status=Comment.Status.APPROVED,
+        )
+        for number in range(count - len(threads))
+    )
+    SiteSettings.load()
+    return article
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_renders_with_a_fixed_number_of_queries(
+    client, settings, site, django_assert_num_queries, url
+):
+    settings.PAGE_CACHE_SECONDS = 0
+
+    with django_assert_num_queries(PAGES[url]):
+        response = client.get(url)
+
+    assert response.status_code == (404 if "no-such" in url else 200)
+
+
+def test_the_article_page_shows_every_comment_with_at_most_eight_queries(client, site):
+    assert PAGES["/articles/the-article/"] <= 8
+    content = client.get("/articles/the-article/?cpage=1").content.decode()
+    assert content.count('class="comment depth-') == min(Comment.objects.count(), 50 * 5)
+
+
+@pytest.mark.parametrize("url", CACHED_PAGES)
+def test_a_cache_miss_costs_what_rendering_does_and_a_hit_costs_nothing(
+    client, site, django_assert_num_queries, url
+):
+    with django_assert_num_queries(PAGES[url]):
+        miss = client.get(url)
+    with django_assert_num_queries(0):
+        hit = client.get(url)
+
+    assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit")
+    assert reverse("articles:home") in hit.content.decode()
