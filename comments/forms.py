@@ -121,6 +121,23 @@ class CommentForm(forms.ModelForm):
             "timestamp",
         )
 
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._autofocus_first_invalid_field()
+
+    def _autofocus_first_invalid_field(self):
+        """When the form comes back with errors, the first invalid field has keyboard
+        focus (the autofocus attribute: no JavaScript needed)."""
+        invalid = [
+            name
+            for name, field in self.fields.items()
+            if name in self._errors and not field.widget.is_hidden and name != "fax_number"
+        ]
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        if invalid:
+            self.fields[invalid[0]].widget.attrs["autofocus"] = True
+
     @property
     def is_logged_in(self):
         return self.user is not None and self.user.is_authenticated

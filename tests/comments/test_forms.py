@@ -397,3 +397,28 @@ def test_a_form_with_errors_saves_nothing_and_keeps_the_text(
     form = response.context["comment_form"]
     message = form.errors[field][0]
     assert str(message) in content
+
+
+@pytest.mark.parametrize(
+    ("overrides", "focused"),
+    [
+        ({"body": "", "author_name": ""}, "body"),
+        ({"author_name": "", "author_email": "not an address"}, "author_name"),
+        ({"author_url": "javascript:alert(1)"}, "author_url"),
+    ],
+)
+def test_only_the_first_invalid_field_gets_autofocus(submit, overrides, focused):
+    form = submit(**overrides)
+
+    assert not form.is_valid()
+    autofocused = [
+        name for name, field in form.fields.items() if field.widget.attrs.get("autofocus")
+    ]
+    assert autofocused == [focused]
+
+
+def test_a_valid_form_autofocuses_nothing(submit):
+    form = submit()
+
+    assert form.is_valid()
+    assert not any(field.widget.attrs.get("autofocus") for field in form.fields.values())
