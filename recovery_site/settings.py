@@ -203,8 +203,10 @@ STORAGES = {
         )
     },
 }
-# Hashed file names never change content, so browsers may keep them for a year.
-WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# WhiteNoise sends content-hashed names (everything the templates link, through
+# {% static %}) with "max-age=315360000, public, immutable" by itself. This is for
+# the same files under their plain names, which change on deploy: an hour.
+WHITENOISE_MAX_AGE = 3600 if not DEBUG else 0
 
 # --- Security ---------------------------------------------------------------------
 
