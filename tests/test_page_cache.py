@@ -2,10 +2,12 @@
 never shared, conditional GET. Runs on whichever cache settings choose (local memory,
 or Redis with REDIS_URL)."""
 
+import io
 import re
 import time
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -398,3 +400,14 @@ def test_the_page_cache_can_be_turned_off(client, article, settings):
     responses = [client.get(url), client.get(url)]
 
     assert [status(r) for r in responses] == [None, None]
+
+
+def test_a_command_expires_every_page_after_changes_behind_djangos_back(client, article):
+    url = article.get_absolute_url()
+    client.get(url)
+    Article.objects.filter(pk=article.pk).update(title="Changed with SQL")
+    assert status(client.get(url)) == "hit"
+
+    call_command("expire_cached_pages", stdout=io.StringIO())
+
+    assert "Changed with SQL" in client.get(url).content.decode()
