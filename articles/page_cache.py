@@ -43,9 +43,13 @@ from django.utils.http import http_date
 CONTENT = "content"
 ALL_COMMENTS = "comments"
 # Changed with every stamp: a page rendered while it changed is not stored, because
-# its database reads may predate the change its stamps already include.
+# its database reads may predate the change its stamps already include. (While
+# approved comments arrive faster than a page renders, pages are served uncached:
+# correct, if slower, and rare.)
 _WRITES = "writes"
-_PREFIX = "pagecache:"
+# Part of every key: raise it when the stored format (_Page) changes, so that a new
+# release never unpickles an old release's pages.
+_PREFIX = "pagecache:1:"
 _NEXT_PUBLICATION = _PREFIX + "next-publication"
 
 # What a query parameter a page is keyed on may hold. Anything else (an attacker's
@@ -302,7 +306,7 @@ def _store(key, request, response, writes_before, stamps, now):
     headers = {
         name: value
         for name, value in response.items()
-        if name.lower() not in {"vary", "cache-control", "etag", "last-modified", "expires"}
+        if name.lower() not in {"cache-control", "etag", "last-modified", "expires"}
     }
     page = _Page(
         html=html,
