@@ -133,6 +133,15 @@ def test_descriptions_come_from_the_content(client, pages, site):
     assert head(client, pages["article"])[1].meta["description"] == "Written for search engines."
 
 
+def test_home_has_a_description_even_without_welcome_or_slogan(client, site):
+    site.welcome = site.slogan = ""
+    site.save()
+
+    _, page = head(client, reverse("articles:home"))
+
+    assert page.meta["description"] == site.site_name
+
+
 def test_canonical_is_absolute_keeps_the_page_number_and_drops_the_rest(client, pages):
     cases = {
         pages["home"] + "?utm_source=newsletter&fbclid=abc": "http://testserver/",
