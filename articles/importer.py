@@ -403,7 +403,12 @@ def save_parsed_article(parsed):
     """
     meta = parsed.front_matter
     with transaction.atomic():
-        article = Article.objects.filter(slug=parsed.slug).first()
+        # A file keeps updating its article after an editor renames it in the admin
+        # (the article keeps its new slug), instead of making a second copy.
+        article = (
+            Article.objects.filter(slug=parsed.slug).first()
+            or Article.objects.renamed_from(parsed.slug).first()
+        )
         created = article is None
         article = article or Article(slug=parsed.slug)
         article.title = parsed.title

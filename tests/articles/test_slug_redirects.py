@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from articles.importer import import_article_file
 from articles.models import Article, ArticleSlugRedirect
 from tests.factories import make_article
 
@@ -118,3 +119,18 @@ def test_admin_shows_the_old_slugs(admin_client):
 
     assert response.status_code == 200
     assert "admin-before" in response.content.decode()
+
+
+def test_reimporting_a_renamed_article_updates_it_and_keeps_the_new_slug(tmp_path):
+    path = tmp_path / "naloxone.md"
+    text = "---\nslug: naloxone\n---\n\n# Naloxone\n\n{summary}\n\n## Use\n\nSpray it.\n"
+    path.write_text(text.format(summary="First summary."))
+    article, _created = import_article_file(path)
+    rename(article, "naloxone-basics")
+
+    path.write_text(text.format(summary="Second summary."))
+    again, created = import_article_file(path)
+
+    assert not created and again.pk == article.pk
+    assert Article.objects.get().summary == "Second summary."
+    assert Article.objects.get().slug == "naloxone-basics"
