@@ -20,7 +20,9 @@ content must share it: the page cache is on by default only with ``REDIS_URL``.
 import hashlib
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
@@ -274,14 +276,54 @@ def _page_key(request, query_params):
     return f"{_PREFIX}page:{hashlib.sha256(url.encode()).hexdigest()[:40]}"
 
 
-def _lookup(key, now):
-    page = cache.get(key)
+class _RecentPages:
+    """This process's copies of the pages it served last, so that a hit asks the
+    shared cache for the few short stamps only, not for the whole page again."""
+
+    def __init__(self, size):
+        self.size = size
+        self.pages = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key, page):
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+
+
+_recent = _RecentPages(size=200)
+
+
+def _is_current(page, now):
     # The expiry is checked here too: the cache's own clock (Redis's) is not ours.
-    if page is None or page.expires_at <= now:
-        return None
+    if page.expires_at <= now:
+        return False
     current = cache.get_many([_stamp_key(name) for name in page.stamps])
-    if any(current.get(_stamp_key(name)) != value for name, value in page.stamps.items()):
+    return all(current.get(_stamp_key(name)) == value for name, value in page.stamps.items())
+
+
+def _lookup(key, now):
+    page = _recent.get(key)
+    if page is not None and _is_current(page, now):
+        return page
+    # Not here, or stale here: another process may have stored a newer copy.
+    page = cache.get(key)
+    if page is None or not _is_current(page, now):
         return None
+    _recent.put(key, page)
     return page
 
 
@@ -318,6 +360,7 @@ def _store(key, request, response, writes_before, stamps, now):
         has_holes=any(hole.placeholder in html for hole in _holes.values()),
     )
     cache.set(key, page, timeout=timeout)
+    _recent.put(key, page)
     return page
 
 
