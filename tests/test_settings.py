@@ -17,6 +17,8 @@ def run_django(code_or_args, **env_overrides):
         name: value
         for name, value in os.environ.items()
         if name.removeprefix("DJANGO_") not in CONFIG_VARIABLES
+        # The browser tests set it for their own process; a deployment never does.
+        and name != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(env_overrides)
     args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
