@@ -35,6 +35,8 @@ def production_env():
         ALLOWED_HOSTS="127.0.0.1,localhost",
         HTTPS_ONLY="0",
         DEBUG="0",
+        # Hero renditions live in MEDIA_ROOT; in production a web server serves them.
+        SERVE_MEDIA="1",
         GUNICORN_BIND=f"127.0.0.1:{PORT}",
         GUNICORN_ACCESSLOG="/dev/null",
     )
