@@ -506,6 +506,7 @@ def test_phone_pages_never_overflow_sideways(live_server, new_page):
         "article": (article.get_absolute_url(), 200),
         "topics": ("/topics/", 200),
         "topic": (topic.get_absolute_url(), 200),
+        "search results": ("/search/?q=withdrawal+symptoms", 200),
         "not found": ("/no-such-page/", 404),
         "reply to a comment": (f"{article.get_absolute_url()}?replyto={comment.pk}#respond", 200),
     }
