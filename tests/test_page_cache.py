@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
@@ -411,3 +412,23 @@ def test_a_command_expires_every_page_after_changes_behind_djangos_back(client, 
     call_command("expire_cached_pages", stdout=io.StringIO())
 
     assert "Changed with SQL" in client.get(url).content.decode()
+
+
+def test_a_page_rendered_while_a_comment_arrives_is_not_stored(client, article):
+    url = article.get_absolute_url()
+    arrived = []
+
+    def comment_after_the_thread_was_read(sender, template, **kwargs):
+        if template.name == "comments/includes/section.html" and not arrived:
+            arrived.append(make_comment(article, body="Arrived while the page rendered."))
+
+    template_rendered.connect(comment_after_the_thread_was_read)
+    try:
+        first = client.get(url)
+    finally:
+        template_rendered.disconnect(comment_after_the_thread_was_read)
+
+    assert arrived and "Arrived while the page rendered." not in first.content.decode()
+    second = client.get(url)
+    assert status(second) == "miss"
+    assert "Arrived while the page rendered." in second.content.decode()
