@@ -275,3 +275,17 @@ def test_demo_content_has_a_pictured_hero(media_root):
     assert article.hero_alt.startswith("Abstract illustration")
     assert [item["width"] for item in files_of(article, "WEBP")] == [480, 800, 1200]
     assert len(list((media_root / "articles" / "hero").rglob("*.jpg"))) == 1
+
+
+def test_admin_preview_shows_the_smallest_rendition(client, media_root):
+    article = make_article(hero_image=image_upload(1600, 900), hero_alt="A calm sea.")
+    client.force_login(make_staff("editor", groups=["Editors"]))
+
+    response = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+
+    assert response.status_code == 200
+    assert re.search(
+        r'<img src="/media/renditions/[0-9a-f]{16}-480\.jpg" alt="A calm sea\." '
+        r'width="240" height="135">',
+        response.content.decode(),
+    )
