@@ -707,6 +707,8 @@ def full_run(env, pg_version, duration, note):
         (cached, "/articles/"),
     ):
         wrk(port, path, 4, 2)
+    cache_check = page_cache_check(cached, uncached)
+    say(cache_check)
 
     plan = [
         ("Article, uncached", uncached, ARTICLE, (1, 16, 64)),
@@ -739,11 +741,29 @@ def full_run(env, pg_version, duration, note):
     )
 
     weight_lines, transfer = weight_table(weights)
-    lines = describe(env, pg_version, note) + ["", *results_table(rows), "", *weight_lines]
+    lines = describe(env, pg_version, note) + ["", cache_check, ""]
+    lines += [*results_table(rows), "", *weight_lines]
     lines += ["", *targets(rows, posts, weights, transfer, nginx is not None)]
     say("\n".join(lines))
     write_section("results", lines)
     say(f"\nWritten to {DOC.relative_to(BASE_DIR)}.")
+
+
+def page_cache_check(cached, uncached):
+    """Say whether the two servers really answer from and around the page cache."""
+    answers = {}
+    for name, port in (("cached", cached), ("uncached", uncached)):
+        _status, headers, _body = request(port, ARTICLE, headers=BROWSER_HEADERS)
+        answers[name] = headers.get("X-Page-Cache", "no header")
+    verdict = (
+        "as intended"
+        if answers["cached"] == "hit" and answers["uncached"] != "hit"
+        else "**not as intended: check the page cache settings**"
+    )
+    return (
+        f"Page cache after warm-up ({verdict}): the cached server answers the article "
+        f"with X-Page-Cache {answers['cached']}, the uncached one with {answers['uncached']}."
+    )
 
 
 def find(rows, name, connections):
