@@ -2,6 +2,7 @@ from django import template
 from django.db.models import Count, Q
 
 from comments.models import Comment
+from comments.threads import render_threads
 from comments.views import comment_section as comment_section_context
 
 register = template.Library()
@@ -20,7 +21,11 @@ def comment_section(context):
         form=context.get("comment_form"),
         problem=context.get("comment_problem"),
     )
-    return {**section, "request": context["request"], "site": context.get("site")}
+    site = context.get("site")
+    thread_html = render_threads(
+        section["comment_page"].object_list, comments_open=section["comments_open"], site=site
+    )
+    return {**section, "thread_html": thread_html, "request": context["request"], "site": site}
 
 
 @register.inclusion_tag("admin/comments/pending_notice.html", takes_context=True)

@@ -1,0 +1,231 @@
+"""Measure (and profile) the CPU cost of rendering the article page uncached.
+
+The page of issue #6 (the heroin-withdrawal demo article with 50 approved comments,
+15 of them replies) is rendered N times in this process through the project's WSGI
+application, with production settings (DEBUG off, manifest static files, the page
+cache off: ``PAGE_CACHE_SECONDS=0``), as a browser asks for it (gzip accepted, no
+cookies). It prints the mean CPU time per request (``time.process_time``: what this
+process spent, whatever else the shared machine is doing) beside the wall time and,
+with ``--profile``, cProfile's top functions.
+
+    .venv/bin/python scripts/profile_article.py                 # 200 requests
+    .venv/bin/python scripts/profile_article.py --profile --top 40
+    .venv/bin/python scripts/profile_article.py --reuse         # keep the database
+
+It works in its own database, ``recovery_profile`` (on the embedded PostgreSQL, or on
+the server of ``DATABASE_URL``), recreated on each run unless ``--reuse`` is given and
+the database is already there; static files are collected into build/profile/.
+PostgreSQL runs in another process, so its share of a request is not counted: the
+figure is the application server's CPU per request.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "scripts"))
+
+import bench  # noqa: E402  (scripts/bench.py: the bench's page shape and helpers)
+
+DATABASE = "recovery_profile"
+WORK_DIR = BASE_DIR / "build" / "profile"
+
+
+def database_url():
+    source = os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_DATABASE_URL")
+    if not source:
+        from recovery_site import embedded_db
+
+        source = embedded_db.ensure_running()
+    return bench.with_database(source, DATABASE)
+
+
+def database_exists(url):
+    import psycopg2
+
+    connection = psycopg2.connect(bench.with_database(url, "postgres"))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def recreate_database(url):
+    import psycopg2
+
+    connection = psycopg2.connect(bench.with_database(url, "postgres"))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+    connection.close()
+
+
+def production_env(url, work_dir):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "COMMENTS_", "PAGE_CACHE", "REDIS_URL"))
+    }
+    env.update(
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="0",
+        HTTPS_ONLY="0",
+        PAGE_CACHE_SECONDS="0",
+        STATIC_ROOT=str(work_dir / "static"),
+        MEDIA_ROOT=str(work_dir / "media"),
+        TASKS_BACKEND="immediate",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env, *args):
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def prepare(env):
+    bench.say("Preparing the profile database and static files...")
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    manage(env, "load_demo_content")
+    seed = bench.SEED_COMMENTS % {"slug": bench.ARTICLE_SLUG, "count": bench.COMMENTS}
+    manage(env, "shell", "--verbosity", "0", "-c", seed)
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+
+def wsgi_environ(path, *, gzip=True):
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "text/html,*/*",
+        "HTTP_ACCEPT_ENCODING": "gzip",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if not gzip:
+        del environ["HTTP_ACCEPT_ENCODING"]
+    return environ
+
+
+def get(application, path, *, gzip=True):
+    """One request through the WSGI application; returns (status line, body bytes)."""
+    status = []
+    body = b"".join(
+        application(
+            wsgi_environ(path, gzip=gzip), lambda line, headers, exc=None: status.append(line)
+        )
+    )
+    return status[0], body
+
+
+def measure(application, path, count):
+    """Mean (CPU ms, wall ms) per request over ``count`` requests."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(count):
+        get(application, path)
+    return (
+        (time.process_time() - cpu) * 1000 / count,
+        (time.perf_counter() - wall) * 1000 / count,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="measured requests")
+    parser.add_argument("--rounds", type=int, default=3, help="report the best round")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile top list")
+    parser.add_argument("--top", type=int, default=30, help="functions in the top list")
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing database")
+    parser.add_argument("--path", default=bench.ARTICLE, help="the page to render")
+    parser.add_argument(
+        "--save-html", metavar="FILE", help="write the page's HTML (uncompressed) to FILE"
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=WORK_DIR, help="static files and media (build/profile)"
+    )
+    args = parser.parse_args()
+
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    url = database_url()
+    env = production_env(url, args.work_dir)
+    if not (args.reuse and database_exists(url)):
+        recreate_database(url)
+        prepare(env)
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "recovery_site.settings"
+
+    from recovery_site.wsgi import application
+
+    status, body = get(application, args.path)
+    if not status.startswith("200"):
+        raise SystemExit(f"{args.path} answered {status}")
+    if args.save_html:
+        Path(args.save_html).write_bytes(get(application, args.path, gzip=False)[1])
+    for _ in range(10):  # warm up: templates compiled, connection open
+        get(application, args.path)
+
+    from django.db import connection
+
+    connection.force_debug_cursor = True
+    connection.queries_log.clear()
+    get(application, args.path)
+    queries = len(connection.queries)
+    connection.force_debug_cursor = False
+
+    rounds = [measure(application, args.path, args.requests) for _ in range(args.rounds)]
+    cpu_ms, wall_ms = min(rounds)
+    bench.say(
+        f"{args.path}: {len(body) / 1024:.1f} KB compressed, {queries} queries; best of "
+        f"{args.rounds} x {args.requests} requests: {cpu_ms:.2f} ms CPU, "
+        f"{wall_ms:.2f} ms wall per request "
+        f"(all rounds CPU: {', '.join(f'{cpu:.2f}' for cpu, _wall in rounds)})"
+    )
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            get(application, args.path)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(args.sort).print_stats(args.top)
+        bench.say(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
