@@ -749,6 +749,19 @@ def full_run(env, pg_version, duration, note):
     say(f"\nWritten to {DOC.relative_to(BASE_DIR)}.")
 
 
+def posts_run(env, duration):
+    """Only the comment POSTs, against one server with the page cache: printed, not written."""
+    cached = start_gunicorn(env, page_cache=True)
+    request(cached, ARTICLE)
+    say(f"  Comment POSTs, {COMMENT_CLIENTS} clients, {duration} s...")
+    posts = post_comments(env, cached, duration)
+    say(
+        f"{posts['rps']:,.0f} accepted/s; {posts['accepted']} accepted, {posts['stored']} "
+        f"stored, {posts['duplicated']} duplicated; server CPU {posts['cpu_ms']:.2f} ms "
+        f"per request; answers {posts['statuses']}; load average {machine()['load']}."
+    )
+
+
 def page_cache_check(cached, uncached):
     """Say whether the two servers really answer from and around the page cache."""
     answers = {}
@@ -875,8 +888,18 @@ def main():
     parser.add_argument(
         "--skip-setup", action="store_true", help="reuse the bench database as it is"
     )
+    parser.add_argument(
+        "--only",
+        choices=["posts"],
+        help="posts: only the comment POSTs (own database and folder; docs untouched)",
+    )
     options = parser.parse_args()
-    if not shutil.which("wrk"):
+    if options.only:
+        # Its own database and folder, so that it can run beside a full run.
+        global BENCH_DATABASE, WORK_DIR
+        BENCH_DATABASE = f"{BENCH_DATABASE}_{options.only}"
+        WORK_DIR = WORK_DIR.with_name(f"{WORK_DIR.name}-{options.only}")
+    elif not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     if not shutil.which("redis-server"):
         raise SystemExit("redis-server is not installed: apt-get install -y redis-server")
@@ -892,7 +915,9 @@ def main():
         env = production_env(database_url, start_redis())
         if not options.skip_setup:
             prepare(env)
-        if options.grid:
+        if options.only == "posts":
+            posts_run(env, options.duration)
+        elif options.grid:
             grid_run(env, pg_version, options.duration, options.grid, options.note, options.rounds)
         else:
             full_run(env, pg_version, options.duration, options.note)
