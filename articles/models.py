@@ -255,6 +255,18 @@ class Article(models.Model):
         """The hero's ``<picture>`` sources (a ``HeroPicture``), or None without renditions."""
         return HeroPicture.from_record(self.hero_renditions)
 
+    @property
+    def hero_share_image(self):
+        """URL, width and height of the hero for link previews and structured data.
+
+        The largest JPEG/PNG rendition (what every crawler reads, upright and without
+        the original's metadata, such as where a photo was taken), else the original.
+        """
+        picture = self.hero_picture
+        if picture:
+            return {"url": picture.largest_src, "width": picture.width, "height": picture.height}
+        return {"url": self.hero_image.url, "width": self.hero_width, "height": self.hero_height}
+
     def clean(self):
         # Before constraints are validated: "published" with no time means now.
         self.fill_publication_time()

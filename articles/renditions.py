@@ -249,6 +249,7 @@ class HeroPicture:
     fallback_srcset: str
     src: str
     smallest_src: str
+    largest_src: str
     width: int
     height: int
     sizes: str = HERO_SIZES
@@ -268,6 +269,7 @@ class HeroPicture:
             fallback_srcset=srcset(fallback),
             src=default_storage.url(middle["name"]),
             smallest_src=default_storage.url(fallback[0]["name"]),
+            largest_src=default_storage.url(largest["name"]),
             width=largest["width"],
             height=largest["height"],
         )

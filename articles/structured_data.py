@@ -62,11 +62,12 @@ def medical_web_page(article, *, site, absolute_url):
     if article.reviewed_on:
         page["lastReviewed"] = article.reviewed_on.isoformat()
     if article.hero_image:
+        image = article.hero_share_image
         page["image"] = {
             "@type": "ImageObject",
-            "url": absolute_url(article.hero_image.url),
-            "width": article.hero_width,
-            "height": article.hero_height,
+            "url": absolute_url(image["url"]),
+            "width": image["width"],
+            "height": image["height"],
             "caption": article.hero_alt,
         }
     topics = list(article.topics.all())

@@ -289,3 +289,14 @@ def test_admin_preview_shows_the_smallest_rendition(client, media_root):
         r'width="240" height="135">',
         response.content.decode(),
     )
+
+
+def test_link_previews_and_json_ld_use_the_largest_rendition(client, media_root):
+    article = make_article(hero_image=image_upload(1600, 900), hero_alt="A quiet harbour.")
+
+    content = client.get(article.get_absolute_url()).content.decode()
+
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', content).group(1)
+    assert re.fullmatch(r"http://testserver/media/renditions/[0-9a-f]{16}-1200\.jpg", image)
+    assert '"width": 1200' in content or '"width":1200' in content
+    assert "/media/articles/hero/" not in content  # the original is never linked
