@@ -1,6 +1,7 @@
 from django import template
 from django.db.models import Count, Q
 
+from comments.form_html import render_comment_form
 from comments.models import Comment
 from comments.threads import render_threads
 from comments.views import comment_section as comment_section_context
@@ -26,6 +27,16 @@ def comment_section(context):
         section["comment_page"].object_list, comments_open=section["comments_open"], site=site
     )
     return {**section, "thread_html": thread_html, "request": context["request"], "site": site}
+
+
+@register.simple_tag
+def comment_form_fields(form):
+    """The comment form's fields, rendered by crispy-forms (the layout is on
+    ``form.helper``; a blank form reuses this process's rendering of its shape).
+
+    Usage: ``{% comment_form_fields comment_form %}``
+    """
+    return render_comment_form(form)
 
 
 @register.inclusion_tag("admin/comments/pending_notice.html", takes_context=True)
