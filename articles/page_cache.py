@@ -12,6 +12,11 @@
   public, or when its view says so (comments closing).
 - Per-visitor values inside a page (the CSRF token, the comment form's signed
   timestamp) are holes in the stored copy, filled on every response without a query.
+  The text between holes is stored gzip-compressed, so a response is joined, not
+  compressed.
+- ``FastPath`` (in front of Django, recovery_site/wsgi.py) answers a request it has
+  seen Django answer from this cache with the same page and headers, without running
+  Django's middleware.
 
 The stamps live in the cache itself, so every process that serves pages or writes
 content must share it: the page cache is on by default only with ``REDIS_URL``.
@@ -20,8 +25,10 @@ content must share it: the page cache is on by default only with ``REDIS_URL``.
 import hashlib
 import re
 import secrets
+import struct
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,9 +37,10 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
-from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.http import HttpResponse, parse_cookie
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
@@ -51,8 +59,10 @@ ALL_COMMENTS = "comments"
 _WRITES = "writes"
 # Part of every key: raise it when the stored format (_Page) changes, so that a new
 # release never unpickles an old release's pages.
-_PREFIX = "pagecache:1:"
+_PREFIX = "pagecache:2:"
 _NEXT_PUBLICATION = _PREFIX + "next-publication"
+# Where _respond leaves the page it answered with, in the request's WSGI environ.
+_SERVED = "recovery_site.page_cache.served"
 
 # What a query parameter a page is keyed on may hold. Anything else (an attacker's
 # random strings) renders uncached instead of filling the cache.
@@ -249,11 +259,104 @@ def _punch_holes(html):
     return html
 
 
-def _fill_holes(html, request):
-    for hole in _holes.values():
-        if hole.placeholder in html:
-            html = html.replace(hole.placeholder, hole.fill(request))
-    return html
+def _hole_values(page, request):
+    # One value per hole name and response, as one page may show a form twice.
+    return {name: _holes[name].fill(request).encode() for name in page.hole_names}
+
+
+# --- Pre-compressed pages ---------------------------------------------------------
+#
+# The holes make every response different, so compressing a whole page per response
+# (GZipMiddleware) would cost milliseconds. Instead each stretch of text between two
+# holes is deflated once, when the page is stored, flushed with Z_FULL_FLUSH so that it
+# ends on a byte boundary and refers to nothing before it: stretches and hole values can
+# then be joined into one deflate stream. Hole values go in as stored (uncompressed)
+# blocks, so a secret (the CSRF token) is never compressed together with other text,
+# which also rules out BREACH-style guessing. The gzip trailer's CRC-32 is combined from
+# each stretch's own CRC, so a response costs no pass over the page.
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # GZipMiddleware's test
+_GZIP_MIN_SIZE = 200  # GZipMiddleware does not compress shorter responses
+_FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed codes
+# The random-length file name GZipMiddleware also adds (against length-based guessing).
+_GZIP_PADDING = 100
+_CRC_POLY = 0xEDB88320
+
+
+def _deflate(data):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def _stored_blocks(data):
+    # Non-final stored blocks: a header byte, the length and its complement, the bytes.
+    return b"".join(
+        b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
+        for chunk in (data[start : start + 0xFFFF] for start in range(0, len(data), 0xFFFF))
+    )
+
+
+def _crc_multiply(a, b):
+    # Multiply two polynomials modulo the CRC-32 polynomial (bit-reflected), as zlib's
+    # crc32_combine does.
+    high = 1 << 31
+    product = 0
+    while a:
+        if a & high:
+            product ^= b
+            a ^= high
+        high >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return product
+
+
+_X_POWERS = [1 << 30]  # x^(2^n) modulo the polynomial, for n = 0, 1, ...
+for _ in range(63):
+    _X_POWERS.append(_crc_multiply(_X_POWERS[-1], _X_POWERS[-1]))
+
+
+def _crc_shift(length):
+    """x^(8 * length) modulo the polynomial: what moves a CRC past ``length`` bytes."""
+    power, n = 1 << 31, 3
+    while length:
+        if length & 1:
+            power = _crc_multiply(_X_POWERS[n], power)
+        length >>= 1
+        n += 1
+    return power
+
+
+def _crc_combine(crc, shift, next_crc):
+    """The CRC-32 of A + B from crc(A), crc(B) and _crc_shift(len(B))."""
+    return _crc_multiply(shift, crc) ^ next_crc
+
+
+def _accepts_gzip(page, meta):
+    return page.size >= _GZIP_MIN_SIZE and _ACCEPTS_GZIP.search(
+        meta.get("HTTP_ACCEPT_ENCODING", "")
+    )
+
+
+def _body(page, values, compress):
+    """The page's bytes with ``values`` in its holes, gzipped if ``compress``."""
+    parts, names = page.parts, page.holes
+    if not compress:
+        body = [parts[0]]
+        for name, part in zip(names, parts[1:], strict=True):
+            body += (values[name], part)
+        return b"".join(body)
+    filename = b"a" * secrets.randbelow(_GZIP_PADDING) + b"\x00"
+    # Magic, deflate, FNAME flag, no time, no extra flags, unknown OS.
+    body = [b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff", filename, page.deflated[0]]
+    crc, size = page.crcs[0], page.size
+    for index, name in enumerate(names, start=1):
+        value = values[name]
+        body += (_stored_blocks(value), page.deflated[index])
+        crc = zlib.crc32(value, crc)
+        crc = _crc_combine(crc, page.shifts[index], page.crcs[index])
+        size += len(value)
+    body += (_FINAL_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return b"".join(body)
 
 
 # --- The decorator ----------------------------------------------------------------
@@ -261,13 +364,43 @@ def _fill_holes(html, request):
 
 @dataclass
 class _Page:
-    html: str
+    # The text between holes (UTF-8), hole names between them (len(parts) - 1), and,
+    # for every part, its raw deflate stream, CRC-32 and _crc_shift(len(part)).
+    parts: tuple
+    holes: tuple
+    deflated: tuple
+    crcs: tuple
+    shifts: tuple
+    size: int  # of the parts together
     headers: dict
     stamps: dict
     digest: str
     stored_at: float
     expires_at: float
-    has_holes: bool
+
+    @property
+    def has_holes(self):
+        return bool(self.holes)
+
+    @property
+    def hole_names(self):
+        return set(self.holes)
+
+
+def _page_from_html(html, charset, **fields):
+    placeholders = {hole.placeholder: name for name, hole in _holes.items()}
+    pieces = re.split(f"({'|'.join(map(re.escape, placeholders))})", html) if _holes else [html]
+    parts = tuple(piece.encode(charset) for piece in pieces[::2])
+    return _Page(
+        parts=parts,
+        holes=tuple(placeholders[piece] for piece in pieces[1::2]),
+        deflated=tuple(_deflate(part) for part in parts),
+        crcs=tuple(zlib.crc32(part) for part in parts),
+        shifts=tuple(_crc_shift(len(part)) for part in parts),
+        size=sum(len(part) for part in parts),
+        digest=hashlib.sha256(html.encode()).hexdigest()[:16],
+        **fields,
+    )
 
 
 def _page_key(request, query_params):
@@ -350,43 +483,55 @@ def _store(key, request, response, writes_before, stamps, now):
         for name, value in response.items()
         if name.lower() not in {"cache-control", "etag", "last-modified", "expires"}
     }
-    page = _Page(
-        html=html,
+    page = _page_from_html(
+        html,
+        response.charset,
         headers=headers,
         stamps=values,
-        digest=hashlib.sha256(html.encode()).hexdigest()[:16],
         stored_at=now,
         expires_at=expires_at,
-        has_holes=any(hole.placeholder in html for hole in _holes.values()),
     )
     cache.set(key, page, timeout=timeout)
     _recent.put(key, page)
     return page
 
 
-def _respond(request, page, status):
-    response = HttpResponse(_fill_holes(page.html, request))
+def _validators(page, meta):
+    """The page's ETag and Last-Modified (None for pages with holes) for one visitor."""
+    if page.has_holes:
+        # The copy carries this visitor's CSRF token and form timestamp: only their
+        # browser may keep it, and only while both still work.
+        secret = meta.get("CSRF_COOKIE", "")
+        window = int(time.time() // _VISITOR_COPY_SECONDS)
+        visitor = hashlib.sha256(f"{secret}:{window}".encode()).hexdigest()[:12]
+        return f'W/"{page.digest}-{visitor}"', None
+    return f'W/"{page.digest}"', int(page.stored_at)
+
+
+def _respond(request, key, page, status):
+    values = _hole_values(page, request)
+    compress = _accepts_gzip(page, request.META)
+    response = HttpResponse(_body(page, values, compress))
     for name, value in page.headers.items():
         response[name] = value
     response["X-Page-Cache"] = status
     patch_vary_headers(response, ["Cookie"])
+    if page.size >= _GZIP_MIN_SIZE:
+        # As GZipMiddleware would; it leaves a response with Content-Encoding alone.
+        patch_vary_headers(response, ["Accept-Encoding"])
+    if compress:
+        response["Content-Encoding"] = "gzip"
+    etag, last_modified = _validators(page, request.META)
+    response["ETag"] = etag
     if page.has_holes:
-        # The copy carries this visitor's CSRF token and form timestamp: only their
-        # browser may keep it, and only while both still work.
-        secret = request.META.get("CSRF_COOKIE", "")
-        window = int(time.time() // _VISITOR_COPY_SECONDS)
-        visitor = hashlib.sha256(f"{secret}:{window}".encode()).hexdigest()[:12]
-        response["ETag"] = f'W/"{page.digest}-{visitor}"'
         patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
     else:
-        response["ETag"] = f'W/"{page.digest}"'
-        response["Last-Modified"] = http_date(page.stored_at)
+        response["Last-Modified"] = http_date(last_modified)
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    # Tells FastPath (below) which stored page this request was answered with.
+    request.META[_SERVED] = (key, page)
     return get_conditional_response(
-        request,
-        etag=response["ETag"],
-        last_modified=None if page.has_holes else int(page.stored_at),
-        response=response,
+        request, etag=etag, last_modified=last_modified, response=response
     )
 
 
@@ -418,7 +563,7 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
             key = _page_key(request, query_params)
             page = _lookup(key, now)
             if page is not None:
-                return _respond(request, page, "hit")
+                return _respond(request, key, page, "hit")
             writes_before = _current_stamps([_WRITES])[_WRITES]
 
             response = view(request, *args, **kwargs)
@@ -430,8 +575,186 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
             if page is None:
                 response["X-Page-Cache"] = "miss"
                 return response
-            return _respond(request, page, "miss")
+            return _respond(request, key, page, "miss")
 
         return wrapped
 
     return decorator
+
+
+# --- The fast path ----------------------------------------------------------------
+#
+# A hit through Django runs the whole middleware stack around a few string joins. The
+# fast path answers the same request before Django: it keeps, per exact request
+# (scheme, host and port headers, path, query string), which stored page Django last
+# answered it with and the headers Django's middleware sent with it (security headers,
+# CSP, Vary, Cache-Control...). Only values that differ per response are made here:
+# hole values, ETag, Last-Modified, Content-Length and -Encoding, and the CSRF cookie
+# (by Django's own CSRF middleware code). So the fast path serves only what Django
+# already decided for that very request: a valid host (Django checked ALLOWED_HOSTS),
+# no HTTPS redirect, a query string its view shares. Anything else falls through:
+# unknown or personal requests, a page changed or not yet seen in this process, a
+# condition other than a matching ETag, an unusual CSRF cookie.
+
+_PER_RESPONSE = {"set-cookie", "etag", "last-modified", "x-page-cache"}
+_PER_BODY = {"content-length", "content-encoding"}
+_CONDITIONS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+@dataclass
+class _Route:
+    page_key: str
+    digest: str  # of the page these headers came with
+    headers: list  # for a 200 (without the per-response ones)
+    not_modified: list | None = None  # for a 304, once Django has sent one
+
+
+class _Routes:
+    """Per exact request, the page and headers Django last answered it with."""
+
+    def __init__(self, size):
+        self.size = size
+        self.routes = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.routes.get(key)
+
+    def put(self, key, route):
+        with self.lock:
+            self.routes[key] = route
+            self.routes.move_to_end(key)
+            while len(self.routes) > self.size:
+                self.routes.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.routes.clear()
+
+
+_routes = _Routes(size=1000)
+
+
+def _route_key(environ):
+    """What identifies a request to the fast path, or None when it must go to Django."""
+    if not settings.PAGE_CACHE_SECONDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    cookie_header = environ.get("HTTP_COOKIE")
+    if cookie_header:
+        cookies = parse_cookie(cookie_header)
+        names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
+        if not names.isdisjoint(cookies):
+            return None
+    # Everything Django reads to work out scheme, host, path and query parameters.
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    return (
+        environ.get("wsgi.url_scheme"),
+        environ.get(proxy_header[0]) if proxy_header else None,
+        environ.get("HTTP_HOST"),
+        environ.get("HTTP_X_FORWARDED_HOST") if settings.USE_X_FORWARDED_HOST else None,
+        environ.get("HTTP_X_FORWARDED_PORT") if settings.USE_X_FORWARDED_PORT else None,
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME"),
+        environ.get("PATH_INFO"),
+        environ.get("QUERY_STRING"),
+    )
+
+
+_csrf_middleware = CsrfViewMiddleware(lambda request: None)
+
+
+def _csrf_cookie_header(request):
+    # Set exactly as CsrfViewMiddleware sets it, through its own code.
+    response = HttpResponse()
+    _csrf_middleware._set_csrf_cookie(request, response)
+    return response.cookies[settings.CSRF_COOKIE_NAME].output(header="")
+
+
+def _serve_fast(key, environ):
+    """(status, headers, body) for a request the fast path can answer, else None."""
+    route = _routes.get(key)
+    if route is None:
+        return None
+    page = _recent.get(route.page_key)
+    if page is None or page.digest != route.digest or not _is_current(page, time.time()):
+        return None
+    # A copy, so that a request that falls through reaches Django as the client sent it.
+    request = WSGIRequest(dict(environ))
+    _csrf_middleware.process_request(request)
+    values = _hole_values(page, request)
+    etag, last_modified = _validators(page, request.META)
+    status, headers = "200 OK", route.headers
+    if any(name in environ for name in _CONDITIONS):
+        answer = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if answer is not None:
+            if answer.status_code != 304 or route.not_modified is None:
+                return None
+            status, headers = "304 Not Modified", route.not_modified
+    headers = [*headers, ("ETag", etag)]
+    if last_modified is not None:
+        headers.append(("Last-Modified", http_date(last_modified)))
+    body = b""
+    if status == "200 OK":
+        compress = _accepts_gzip(page, environ)
+        body = _body(page, values, compress)
+        if compress:
+            headers.append(("Content-Encoding", "gzip"))
+        headers += (("Content-Length", str(len(body))), ("X-Page-Cache", "hit"))
+        if request.method == "HEAD":
+            body = b""
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        headers.append(("Set-Cookie", _csrf_cookie_header(request)))
+    return status, headers, body
+
+
+def _learn(key, environ, status, headers):
+    """Remember the headers Django sent with a stored page for this request."""
+    served = environ.get(_SERVED)
+    if served is None or not status.startswith(("200 ", "304 ")):
+        return
+    page_key, page = served
+    own = {settings.CSRF_COOKIE_NAME}
+    for name, value in headers:
+        # A cookie other than the CSRF one: something the fast path cannot make.
+        if name.lower() == "set-cookie" and value.split("=", 1)[0].strip() not in own:
+            return
+    if status.startswith("200 "):
+        kept = [(n, v) for n, v in headers if n.lower() not in _PER_RESPONSE | _PER_BODY]
+        _routes.put(key, _Route(page_key, page.digest, kept))
+        return
+    route = _routes.get(key)
+    if route is not None and route.digest == page.digest:
+        route.not_modified = [(n, v) for n, v in headers if n.lower() not in _PER_RESPONSE]
+
+
+class FastPath:
+    """WSGI middleware in front of Django's application (recovery_site/wsgi.py)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        key = _route_key(environ)
+        if key is None:
+            return self.application(environ, start_response)
+        answer = _serve_fast(key, environ)
+        if answer is not None:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
+        sent = []
+
+        def remember(status, headers, exc_info=None):
+            sent[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.application(environ, remember)
+        if sent:
+            _learn(key, environ, *sent)
+        return result
