@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -162,6 +163,32 @@ def make_renditions(data, key):
     return files
 
 
+def without_metadata(upload):
+    """The uploaded picture re-encoded upright, in sRGB, without EXIF, XMP or comments.
+
+    A phone photo's EXIF can say where and when it was taken. A file Pillow cannot
+    read is returned as it is (the admin refuses those; the renditions log it).
+    """
+    upload.seek(0)
+    data = upload.read()
+    try:
+        image = open_upright(data)
+    except UnusableImage:
+        return data
+    image_format = Image.open(io.BytesIO(data)).format
+    transparent = has_transparency(image)
+    image = to_srgb(image, keep_alpha=transparent)
+    # Re-encoding once at high quality: the renditions, not this file, reach readers.
+    options = {
+        "JPEG": {"format": "JPEG", "quality": 95},
+        "PNG": PNG_OPTIONS,
+        "WEBP": {"format": "WEBP", "quality": 95},
+    }[image_format]
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
 def rendition_key(source_name, data):
     """A short name for one upload: changes when the file or its name changes."""
     digest = hashlib.sha256(source_name.encode())
@@ -188,9 +215,14 @@ def refresh_hero_renditions(article, *, force=False):
     else:
         if not source._committed:
             # Store the upload now (FileField.pre_save would do it a moment later)
-            # so that its final, unique name is what the renditions record.
-            source.save(source.name, source.file, save=False)
+            # so that its final, unique name is what the renditions record, and
+            # without its metadata: the original stays reachable under /media/.
+            cleaned = without_metadata(source)
+            source.save(source.name, ContentFile(cleaned), save=False)
             source = article.hero_image
+            # From the cleaned bytes: upright, so width and height may have swapped
+            # (and Django's own re-read after this save left them empty).
+            article.hero_width, article.hero_height = get_image_dimensions(io.BytesIO(cleaned))
         if old.get("source") == source.name and not force:
             return
         article.hero_renditions = build_record(source)

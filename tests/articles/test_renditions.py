@@ -300,3 +300,19 @@ def test_link_previews_and_json_ld_use_the_largest_rendition(client, media_root)
     assert re.fullmatch(r"http://testserver/media/renditions/[0-9a-f]{16}-1200\.jpg", image)
     assert '"width": 1200' in content or '"width":1200' in content
     assert "/media/articles/hero/" not in content  # the original is never linked
+
+
+def test_the_stored_original_is_upright_and_without_metadata(media_root):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Phone maker"
+
+    article = make_article(
+        hero_image=image_upload(400, 200, exif=exif.tobytes()), hero_alt="A calm sea."
+    )
+
+    with Image.open(media_root / article.hero_image.name) as original:
+        assert original.format == "JPEG"
+        assert original.size == (200, 400)
+        assert not original.getexif()
+    assert (article.hero_width, article.hero_height) == (200, 400)
