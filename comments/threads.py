@@ -1,12 +1,13 @@
 """Assemble comment threads in Python from one query (no per-comment queries)."""
 
 from dataclasses import dataclass, field
+from html import escape
 
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass
@@ -47,23 +48,46 @@ def _age(node):
 # comment: the template engine spent about half of an uncached article page's CPU
 # time on the 50 comments of issue #6's page. Each comment's text is rendered and
 # sanitised once, when it is saved (Comment.body_html); this only wraps it. Every
-# value that comes from a reader goes through format_html/escape.
+# other value, reader-supplied or not, is escaped here with html.escape, what
+# Django's escape filter runs (without its lazy-string wrapper, which costs more
+# than the escaping on a page of 50 comments).
 
 COMMENT_DATE_FORMAT = "F j, Y \\a\\t g:i a"
 
 
+class _DateWriter:
+    """Writes dates as the ``date`` filter writes ``COMMENT_DATE_FORMAT`` ("March 4,
+    2026 at 9:05 p.m."), in the current time zone and language, several times
+    faster: the time zone is looked up and each word translated once per page."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone()
+        self.words = {}
+
+    def word(self, text):
+        if text not in self.words:
+            self.words[text] = escape(str(text))
+        return self.words[text]
+
+    def local(self, value):
+        return value.astimezone(self.zone)
+
+    def display(self, local):
+        month = self.word(MONTHS[local.month])
+        noon = self.word(PM if local.hour > 11 else AM)
+        hour = local.hour % 12 or 12
+        return f"{month} {local.day}, {local.year:04d} at {hour}:{local.minute:02d} {noon}"
+
+
+# The date filter's words for the time of day (translated when written out).
+AM = gettext_lazy("a.m.")
+PM = gettext_lazy("p.m.")
+
+
 def format_comment_date(value):
-    """``value`` in the site's time zone as the ``date`` filter writes
-    ``COMMENT_DATE_FORMAT`` ("March 4, 2026 at 9:05 p.m."), a few times faster."""
-    local = timezone.localtime(value)
-    return "{} {}, {:04d} at {}:{:02d} {}".format(
-        MONTHS[local.month],
-        local.day,
-        local.year,
-        local.hour % 12 or 12,
-        local.minute,
-        _("p.m.") if local.hour > 11 else _("a.m."),
-    )
+    """``value`` in the current time zone as the comment thread writes it."""
+    writer = _DateWriter()
+    return writer.display(writer.local(value))
 
 
 def render_threads(nodes, *, comments_open, site):
@@ -75,38 +99,30 @@ def render_threads(nodes, *, comments_open, site):
     own) gets its withdraw link.
     """
     parts = []
+    dates = _DateWriter()
     for node in nodes:
-        _render_node(parts, node, 0, comments_open, site)
+        _render_node(parts, node, 0, comments_open, site, dates)
     return mark_safe("".join(parts))
 
 
-def _render_node(parts, node, depth, comments_open, site):
+def _render_node(parts, node, depth, comments_open, site, dates):
     comment = node.comment
-    anchor = comment.anchor
+    pk = comment.pk
+    name = escape(comment.author_name)
     website = comment.website
-    if website:
-        author = format_html(
-            '<a href="{}" rel="nofollow ugc noopener">{}</a>', website, comment.author_name
-        )
-    else:
-        author = escape(comment.author_name)
-    local = timezone.localtime(comment.created_at)
+    author = (
+        f'<a href="{escape(website)}" rel="nofollow ugc noopener">{name}</a>' if website else name
+    )
+    local = dates.local(comment.created_at)
+    pending = " comment-pending" if node.is_own_pending else ""
     parts.append(
-        format_html(
-            '<li id="{anchor}" class="comment depth-{depth}{pending}">\n'
-            '  <article class="comment-body" aria-labelledby="{anchor}-author">\n'
-            '    <header class="comment-meta">\n'
-            '      <span id="{anchor}-author" class="comment-author">{author}</span>\n'
-            '      <a class="comment-permalink" href="#{anchor}">'
-            '<time datetime="{iso}">{date}</time></a>\n'
-            "    </header>\n",
-            anchor=anchor,
-            depth=depth,
-            pending=" comment-pending" if node.is_own_pending else "",
-            author=author,
-            iso=local.isoformat(),
-            date=format_comment_date(local),
-        )
+        f'<li id="comment-{pk}" class="comment depth-{depth}{pending}">\n'
+        f'  <article class="comment-body" aria-labelledby="comment-{pk}-author">\n'
+        '    <header class="comment-meta">\n'
+        f'      <span id="comment-{pk}-author" class="comment-author">{author}</span>\n'
+        f'      <a class="comment-permalink" href="#comment-{pk}">'
+        f'<time datetime="{local.isoformat()}">{dates.display(local)}</time></a>\n'
+        "    </header>\n"
     )
     if node.is_own_pending:
         parts.append(
@@ -122,27 +138,21 @@ def _render_node(parts, node, depth, comments_open, site):
         parts.append('    <p class="comment-actions">\n')
         if can_reply:
             parts.append(
-                format_html(
-                    '      <a class="comment-reply-link" href="?replyto={pk}#respond" '
-                    'rel="nofollow" data-comment-id="{pk}" data-author-name="{name}">'
-                    'Reply<span class="visually-hidden"> to {name}</span></a>\n',
-                    pk=comment.pk,
-                    name=comment.author_name,
-                )
+                f'      <a class="comment-reply-link" href="?replyto={pk}#respond" '
+                f'rel="nofollow" data-comment-id="{pk}" data-author-name="{name}">'
+                f'Reply<span class="visually-hidden"> to {name}</span></a>\n'
             )
         if withdraw_url:
             parts.append(
-                format_html(
-                    '      <a class="comment-withdraw-link" href="{}">Withdraw my comment</a>\n',
-                    withdraw_url,
-                )
+                f'      <a class="comment-withdraw-link" href="{escape(withdraw_url)}">'
+                "Withdraw my comment</a>\n"
             )
         parts.append("    </p>\n")
     parts.append("  </article>\n")
     if node.children:
         parts.append('  <ol class="children">\n')
         for child in node.children:
-            _render_node(parts, child, depth + 1, comments_open, site)
+            _render_node(parts, child, depth + 1, comments_open, site, dates)
         parts.append("  </ol>\n")
     parts.append("</li>\n")
 
