@@ -196,29 +196,55 @@ def with_database(url, name):
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def recreate_bench_database():
-    """Drop and create the bench database; return its URL."""
+# Set when this run had to start the embedded PostgreSQL: it stops it again at the end.
+STARTED_EMBEDDED_DB = []
+
+
+def bench_database_url():
+    """BENCH_DATABASE_URL, else ``recovery_bench`` beside DATABASE_URL or on the
+    embedded PostgreSQL (started if needed)."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        return url
+    source = os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_DATABASE_URL")
+    if not source:
+        from recovery_site import embedded_db
+
+        if not embedded_db.is_running():
+            STARTED_EMBEDDED_DB.append(True)
+        source = embedded_db.ensure_running()
+    return with_database(source, BENCH_DATABASE)
+
+
+def stop_embedded_db_if_started():
+    if STARTED_EMBEDDED_DB:
+        from recovery_site import embedded_db
+
+        embedded_db.stop()
+
+
+def maintenance_query(url, *statements):
+    """Run statements on the server of ``url`` (in its ``postgres`` database); return
+    the first column of the last one's first row."""
     import psycopg2
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        source = os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_DATABASE_URL")
-        if not source:
-            from recovery_site import embedded_db
-
-            source = embedded_db.ensure_running()
-        url = with_database(source, BENCH_DATABASE)
-    name = urlsplit(url).path.lstrip("/")
     # libpq takes the URL as it is (the embedded server's has ?host=<socket dir>).
     connection = psycopg2.connect(with_database(url, "postgres"))
     connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    connection.close()
-    return url, version
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+            return cursor.fetchone()[0] if cursor.description else None
+    finally:
+        connection.close()
+
+
+def recreate_bench_database(url):
+    name = urlsplit(url).path.lstrip("/")
+    maintenance_query(
+        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
 
 
 def production_env(database_url, redis_port):
@@ -383,14 +409,20 @@ def wrk(port, path, connections, duration):
     cpu_before = server_cpu_seconds(port)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu_used = server_cpu_seconds(port) - cpu_before
+    result = parse_wrk(output)
+    # Load-independent: what one request costs the server's processes, in CPU.
+    result["cpu_ms"] = cpu_used * 1000 / result["requests"] if result["requests"] else None
+    return result
+
+
+def parse_wrk(output):
+    """Requests/s, requests served, p50/p90/p99 in ms and errors from ``wrk --latency``."""
     latency = {
         percent: to_ms(value, unit)
         for percent, value, unit in re.findall(
             r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M
         )
     }
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    served = int(re.search(r"(\d+) requests in", output).group(1))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -398,13 +430,12 @@ def wrk(port, path, connections, duration):
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     return {
-        "rps": rate,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "p50": latency.get("50"),
         "p90": latency.get("90"),
         "p99": latency.get("99"),
         "errors": errors,
-        # Load-independent: what one request costs the server's processes, in CPU.
-        "cpu_ms": cpu_used * 1000 / served if served else None,
     }
 
 
@@ -909,9 +940,10 @@ def main():
         if WORK_DIR.exists() and not options.skip_setup:
             shutil.rmtree(WORK_DIR)
         WORK_DIR.mkdir(parents=True, exist_ok=True)
-        database_url, pg_version = (
-            recreate_bench_database() if not options.skip_setup else (existing_database_url(), "")
-        )
+        database_url = bench_database_url()
+        if not options.skip_setup:
+            recreate_bench_database(database_url)
+        pg_version = maintenance_query(database_url, "SHOW server_version")
         env = production_env(database_url, start_redis())
         if not options.skip_setup:
             prepare(env)
@@ -925,18 +957,7 @@ def main():
         raise SystemExit(130) from None
     finally:
         stop_all()
-
-
-def existing_database_url():
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    source = os.environ.get("DATABASE_URL")
-    if not source:
-        from recovery_site import embedded_db
-
-        source = embedded_db.ensure_running()
-    return with_database(source, BENCH_DATABASE)
+        stop_embedded_db_if_started()
 
 
 if __name__ == "__main__":

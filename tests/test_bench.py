@@ -1,0 +1,76 @@
+"""The parts of scripts/bench.py that a wrong edit would silently break (make bench
+itself is a report, run by hand, not a test)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:41941/articles/heroin-withdrawal-physiology/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    31.22ms   12.04ms 210.50ms   80.12%
+    Req/Sec   257.31     40.22   350.00     70.00%
+  Latency Distribution
+     50%   29.90ms
+     75%   36.10ms
+     90%   47.30ms
+     99%    1.20s
+  5590 requests in 10.01s, 105.12MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:    558.62
+Transfer/sec:     10.50MB
+"""
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_wrk_output_is_read_with_units_and_errors(bench):
+    result = bench.parse_wrk(WRK_OUTPUT)
+
+    assert result == {
+        "rps": 558.62,
+        "requests": 5590,
+        "p50": 29.9,
+        "p90": 47.3,
+        "p99": 1200.0,
+        "errors": 7,
+    }
+
+
+def test_results_replace_only_their_own_section(bench, tmp_path, monkeypatch):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(
+        "# Benchmarks\n\nIntro.\n\n<!-- bench:results:start -->\nold\n"
+        "<!-- bench:results:end -->\n\nNotes written by hand.\n"
+    )
+    monkeypatch.setattr(bench, "DOC", doc)
+
+    bench.write_section("results", ["| new |"])
+    bench.write_section("grid", ["| grid |"])
+
+    assert doc.read_text() == (
+        "# Benchmarks\n\nIntro.\n\n<!-- bench:results:start -->\n| new |\n"
+        "<!-- bench:results:end -->\n\nNotes written by hand.\n\n"
+        "<!-- bench:grid:start -->\n| grid |\n<!-- bench:grid:end -->\n"
+    )
+
+
+def test_the_bench_database_sits_beside_the_configured_one(bench):
+    assert (
+        bench.with_database("postgresql://postgres:@/recovery_site?host=/srv/.pgdata", "x")
+        == "postgresql://postgres:@/x?host=/srv/.pgdata"
+    )
+    assert (
+        bench.with_database("postgres://postgres@127.0.0.1:5432/test", "recovery_bench")
+        == "postgres://postgres@127.0.0.1:5432/recovery_bench"
+    )
