@@ -4,7 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,11 @@ class CommentQuerySet(models.QuerySet):
 
     def by_email(self, email):
         """Every comment written with ``email`` (case-insensitive)."""
-        return self.filter(author_email__iexact=email.strip())
+        # LOWER on both sides, as the comment_author_email index is written, so that
+        # PostgreSQL can use it (``__iexact`` compares UPPER()s and scans the table).
+        return self.alias(author_email_lower=Lower("author_email")).filter(
+            author_email_lower=Lower(Value(email.strip()))
+        )
 
     def for_thread(self):
         """Only the columns a public thread shows, oldest first."""

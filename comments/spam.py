@@ -16,6 +16,7 @@ Crisis language also marks a comment held by rule 4 as urgent: a person in crisi
 who leaves a phone number must not wait at the back of the queue.
 """
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -130,27 +131,49 @@ def _all_text(submission):
     )
 
 
+def _fold(text):
+    return " ".join(text.casefold().replace("\u2019", "'").split())
+
+
+# The lists change only when a moderator edits them, so each version is compiled
+# once per process (keyed by its content, so an edit is picked up at once).
+@functools.lru_cache(maxsize=32)
+def _phrase_pattern(phrases):
+    """One regex matching any of ``phrases`` as whole words, or None for no phrase."""
+    folded = sorted({_fold(phrase) for phrase in phrases} - {""})
+    if not folded:
+        return None
+    alternatives = "|".join(re.escape(phrase) for phrase in folded)
+    # The engine tries every alternative at every position, so this matches exactly
+    # where one of the phrases, searched for alone, would.
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
 def contains_any(text, phrases):
     """True when ``text`` contains one of ``phrases`` as whole words, ignoring case."""
-    folded = " ".join(text.casefold().replace("\u2019", "'").split())
-    for phrase in phrases:
-        phrase = " ".join(phrase.casefold().replace("\u2019", "'").split())
-        if phrase and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded):
-            return True
-    return False
+    pattern = _phrase_pattern(tuple(phrases))
+    return pattern is not None and pattern.search(_fold(text)) is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _split_disallowed(entries):
+    """``entries`` as (IP networks, words and email addresses)."""
+    networks, words = [], []
+    for entry in entries:
+        network = _parse_network(entry)
+        if network is not None:
+            networks.append(network)
+        else:
+            words.append(entry)
+    return tuple(networks), tuple(words)
 
 
 def is_disallowed(submission, entries):
     """True when an entry matches the IP exactly (or its network) or appears anywhere."""
+    networks, words = _split_disallowed(tuple(entries))
     ip = _parse_ip(submission.ip_address)
-    words = []
-    for entry in entries:
-        network = _parse_network(entry)
-        if network is not None:
-            if ip is not None and ip in network:
-                return True
-        else:
-            words.append(entry)
+    if ip is not None and any(ip in network for network in networks):
+        return True
     return contains_any(_all_text(submission), words)
 
 
