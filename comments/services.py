@@ -1,7 +1,7 @@
 """Comment use-cases that span models or have side effects."""
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core import signing
@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from articles.models import Article
 
 from .models import Comment, ModerationLists
 from .spam import Policy, Submission, decide
@@ -52,6 +54,13 @@ def request_info(request):
     return RequestInfo(
         ip_address=client_ip(request.META),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+
+
+def articles_for_posting():
+    """Published articles with only the columns that taking a comment reads."""
+    return Article.objects.published().only(
+        "id", "slug", "status", "published_at", "allows_comments"
     )
 
 
@@ -103,9 +112,7 @@ def current_policy():
 def has_approved_history(name, email):
     """True when an approved comment carries both this name and this email."""
     return (
-        Comment.objects.approved()
-        .filter(author_name__iexact=name.strip(), author_email__iexact=email.strip())
-        .exists()
+        Comment.objects.approved().by_email(email).filter(author_name__iexact=name.strip()).exists()
     )
 
 
@@ -139,20 +146,23 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
         comment.author_email = data["author_email"]
         comment.author_url = data.get("author_url", "")
 
-    decision = decide(
-        Submission(
-            body=comment.body,
-            author_name=comment.author_name,
-            author_email=comment.author_email,
-            author_url=comment.author_url,
-            ip_address=comment.ip_address,
-            is_staff=bool(user is not None and user.is_authenticated and user.is_staff),
-            honeypot=data.get("fax_number", ""),
-            timestamp_problem=timestamp_problem,
-            has_approved_history=has_approved_history(comment.author_name, comment.author_email),
-        ),
-        current_policy(),
+    submission = Submission(
+        body=comment.body,
+        author_name=comment.author_name,
+        author_email=comment.author_email,
+        author_url=comment.author_url,
+        ip_address=comment.ip_address,
+        is_staff=bool(user is not None and user.is_authenticated and user.is_staff),
+        honeypot=data.get("fax_number", ""),
+        timestamp_problem=timestamp_problem,
     )
+    policy = current_policy()
+    decision = decide(submission, policy)
+    # The commenter's history is a query, and only the last rules look at it: ask
+    # only when the policy got that far.
+    if decision.rule == Comment.Rule.DEFAULT and policy.trust_previously_approved:
+        history = has_approved_history(comment.author_name, comment.author_email)
+        decision = decide(replace(submission, has_approved_history=history), policy)
     comment.status = decision.status
     comment.decided_by = decision.rule
     comment.is_urgent = decision.is_urgent
@@ -160,15 +170,30 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
     try:
         with transaction.atomic():
             comment.save()
+            if comment.status == Comment.Status.PENDING:
+                queue_moderator_email(comment)
     except IntegrityError as error:
         if "comment_no_duplicates" in str(error):
             raise DuplicateComment from error
         raise
-    if comment.status == Comment.Status.PENDING:
-        from .tasks import notify_moderators
-
-        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk))
     return comment
+
+
+def queue_moderator_email(comment):
+    """Have ``comment``'s moderators emailed once the current transaction commits.
+
+    The database task backend writes its row in this very transaction: the task
+    commits with the comment or not at all, and a post costs one commit, not two.
+    Other backends (the immediate one runs the task at once) wait for the commit.
+    """
+    from django_tasks_db import DatabaseBackend
+
+    from .tasks import notify_moderators
+
+    if isinstance(notify_moderators.get_backend(), DatabaseBackend):
+        notify_moderators.enqueue(comment.pk)
+    else:
+        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk))
 
 
 # --- Moderation ---------------------------------------------------------------------

@@ -32,9 +32,7 @@ DETAILS_MAX_AGE = 365 * 24 * 3600
 
 @require_POST
 def post_comment(request, slug):
-    article = get_object_or_404(
-        Article.objects.published().with_outline().with_comment_count(), slug=slug
-    )
+    article = get_object_or_404(services.articles_for_posting(), slug=slug)
     form = CommentForm(request.POST, article=article, user=request.user)
     if not services.comments_are_open(article):
         return _show_again(request, article, form, status=403, problem=_("Comments are closed."))
@@ -84,6 +82,11 @@ def post_comment(request, slug):
 
 def _show_again(request, article, form, *, status, problem=None):
     """The article page with the submitted form, its errors and what was typed."""
+    # Only now the whole article: an accepted post never needs the page's outline.
+    article = get_object_or_404(
+        Article.objects.published().with_outline().with_comment_count(), pk=article.pk
+    )
+    form.article = article
     return render_article_page(
         request, article, status=status, comment_form=form, comment_problem=problem
     )

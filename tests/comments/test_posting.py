@@ -1,0 +1,270 @@
+"""The cost of posting a comment (issue #6): what a POST asks the database, and that
+the shortcuts taken for speed keep every rule of the moderation policy."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from comments import services
+from comments.models import Comment, ModerationLists
+from comments.spam import Submission, contains_any, is_disallowed
+from tests.factories import make_article, make_comment
+
+pytestmark = pytest.mark.django_db
+
+Status = Comment.Status
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def article():
+    return make_article(title="Understanding withdrawal", sections=2, faqs=1)
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """The production task backend: tasks are rows in PostgreSQL, run by db_worker.
+
+    Also warms the cached moderation lists, as any post but the very first finds them.
+    """
+    settings.TASKS = DATABASE_TASKS
+    ModerationLists.load()
+
+
+def post(client, article, data):
+    return client.post(reverse("comments:post", args=[article.slug]), data)
+
+
+def queued_notifications():
+    return list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+
+
+def notification_for(comment):
+    return ("comments.tasks.notify_moderators", {"args": [comment.pk], "kwargs": {}})
+
+
+# --- Query counts -----------------------------------------------------------------------
+
+
+def test_an_accepted_anonymous_post_asks_the_database_five_things(
+    client, article, comment_post_data, database_tasks, django_assert_num_queries
+):
+    # The article (posting columns only), the commenter's approved history, the comment
+    # and its moderator notification in one transaction (here a savepoint), and the
+    # count of earlier threads for the redirect. No sections, FAQs or topics.
+    with django_assert_num_queries(7) as queries:
+        response = post(client, article, comment_post_data())
+
+    assert response.status_code == 302
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sql[0].startswith('SELECT "articles_article"."id"')
+    assert "articles_section" not in " ".join(sql) and "articles_faq" not in " ".join(sql)
+    assert sql[2].startswith("SAVEPOINT") and sql[5].startswith("RELEASE SAVEPOINT")
+    assert sql[3].startswith('INSERT INTO "comments_comment"')
+    assert sql[4].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
+    assert Comment.objects.get().status == Status.PENDING
+
+
+def test_spam_skips_the_history_query_and_queues_nothing(
+    client, article, comment_post_data, database_tasks, django_assert_num_queries
+):
+    # The honeypot decides before the history could matter; spam lands at #comments.
+    with django_assert_num_queries(4):
+        response = post(client, article, comment_post_data(fax_number="http://pills.example"))
+
+    assert response.status_code == 302
+    assert Comment.objects.get().status == Status.SPAM
+    assert queued_notifications() == []
+
+
+def test_a_held_comment_skips_the_history_query(
+    client, article, comment_post_data, database_tasks, django_assert_num_queries
+):
+    # A moderation word holds the comment whatever the author's history.
+    make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
+
+    with django_assert_num_queries(6):
+        post(client, article, comment_post_data(body="Is there a plug near the clinic?"))
+
+    comment = Comment.objects.latest("id")
+    assert (comment.status, comment.decided_by) == (Status.PENDING, Comment.Rule.MODERATION_WORDS)
+
+
+# --- The policy still sees the history when it matters ------------------------------------
+
+
+@pytest.mark.parametrize(("trusted", "status"), [(True, Status.APPROVED), (False, Status.PENDING)])
+def test_a_returning_commenter_is_still_trusted_as_configured(
+    client, article, comment_post_data, settings, trusted, status
+):
+    settings.COMMENTS_TRUST_PREVIOUSLY_APPROVED = trusted
+    make_comment(article, author_name="Sam Rivera", author_email="SAM@example.org")
+
+    post(client, article, comment_post_data(body="Back with another question."))
+
+    comment = Comment.objects.latest("id")
+    assert comment.status == status
+    expected_rule = Comment.Rule.TRUSTED_AUTHOR if trusted else Comment.Rule.DEFAULT
+    assert comment.decided_by == expected_rule
+
+
+def test_approve_by_default_still_names_the_trusted_rule_for_a_returning_commenter(
+    client, article, comment_post_data, settings
+):
+    settings.COMMENTS_APPROVE_BY_DEFAULT = True
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
+
+    post(client, article, comment_post_data(body="Back again."))
+    post(client, article, comment_post_data(body="First time.", author_email="new@example.org"))
+
+    back, first = Comment.objects.order_by("-id")[1], Comment.objects.latest("id")
+    assert (back.status, back.decided_by) == (Status.APPROVED, Comment.Rule.TRUSTED_AUTHOR)
+    assert (first.status, first.decided_by) == (Status.APPROVED, Comment.Rule.DEFAULT)
+
+
+# --- The moderators' notification is committed with the comment ----------------------------
+
+
+def test_a_pending_comment_queues_one_notification_row(
+    client, article, comment_post_data, database_tasks
+):
+    post(client, article, comment_post_data())
+
+    assert queued_notifications() == [notification_for(Comment.objects.get())]
+
+
+def test_approved_comments_queue_no_notification(
+    client, article, comment_post_data, database_tasks
+):
+    make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
+
+    post(client, article, comment_post_data(body="Trusted, so published at once."))
+
+    assert Comment.objects.latest("id").status == Status.APPROVED
+    assert queued_notifications() == []
+
+
+def test_a_refused_duplicate_queues_no_second_notification(
+    client, article, comment_post_data, database_tasks, settings
+):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    post(client, article, comment_post_data(body="Exactly this."))
+
+    response = post(client, article, comment_post_data(body="exactly  THIS."))
+
+    assert response.status_code == 400
+    assert Comment.objects.count() == 1
+    assert queued_notifications() == [notification_for(Comment.objects.get())]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_double_submits_store_one_comment_and_one_notification(
+    comment_post_data, settings
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    article = make_article()
+    data = comment_post_data(body="Sent four times by an impatient double click.")
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def submit():
+        barrier.wait()
+        try:
+            statuses.append(post(Client(), article, data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [302, 400, 400, 400]
+    assert queued_notifications() == [notification_for(Comment.objects.get())]
+
+
+# --- Errors still show the whole article ---------------------------------------------------
+
+
+def test_a_post_with_errors_shows_the_whole_article_again_and_stores_nothing(
+    client, article, comment_post_data, database_tasks
+):
+    make_comment(article, body="An approved comment already here.")
+
+    response = post(client, article, comment_post_data(author_email="not an address"))
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Understanding withdrawal" in content
+    assert "Section heading 2" in content and "Question number 1?" in content
+    assert "An approved comment already here." in content
+    assert "Thank you for explaining this so clearly.</textarea>" in content
+    assert Comment.objects.count() == 1
+    assert queued_notifications() == []
+
+
+# --- Queries the database can answer from an index -----------------------------------------
+
+
+def test_looking_up_a_commenter_by_email_can_use_the_email_index(article):
+    make_comment(article, author_email="Sam@Example.org")
+    query = Comment.objects.by_email(" sam@EXAMPLE.org ").order_by()
+
+    with connection.cursor() as cursor:
+        # Too few rows for the planner to prefer an index on its own; forbid the scan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+
+    assert "comment_author_email" in plan
+    assert query.count() == 1
+
+
+# --- The lists compiled once give the same answers as phrase by phrase ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases", "expected"),
+    [
+        ("the plugin broke", ["plug"], False),
+        ("the plugin broke", ["plug", "plugin"], True),
+        ("the plugin broke", ["plugin", "plug"], True),
+        ("I feel SUICIDAL today", ["self harm", "suicidal"], True),
+        ("I   can\u2019t   breathe", ["can't breathe"], True),
+        ("a (b) c", ["(b)"], True),
+        ("no match here", ["", "  "], False),
+        ("anything", [], False),
+    ],
+)
+def test_contains_any_matches_whole_words_of_any_phrase(text, phrases, expected):
+    assert contains_any(text, phrases) is expected
+
+
+def test_disallowed_networks_and_words_are_both_checked():
+    entries = ["203.0.113.0/24", "cheap-pills", "2001:db8::/32"]
+
+    assert is_disallowed(Submission(body="hi", ip_address="203.0.113.9"), entries)
+    assert is_disallowed(Submission(body="hi", ip_address="2001:db8::5"), entries)
+    assert is_disallowed(Submission(body="buy cheap-pills", ip_address="192.0.2.1"), entries)
+    assert not is_disallowed(Submission(body="hi", ip_address="192.0.2.1"), entries)
+    assert not is_disallowed(Submission(body="hi", ip_address=None), entries)
+
+
+def test_an_edited_list_takes_effect_on_the_next_post(client, article, comment_post_data, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    post(client, article, comment_post_data(body="Ask about the methadone clinic."))
+    lists = ModerationLists.load()
+    lists.moderation_keys += "\nmethadone clinic"
+    lists.save()
+    post(client, article, comment_post_data(body="Another methadone clinic question."))
+
+    first, second = Comment.objects.order_by("id")
+    assert first.decided_by == Comment.Rule.DEFAULT
+    assert second.decided_by == Comment.Rule.MODERATION_WORDS
+    assert services.current_policy().moderation[-1] == "methadone clinic"
