@@ -64,17 +64,18 @@ class _DateWriter:
         self.zone = timezone.get_current_timezone()
         self.words = {}
 
-    def word(self, text):
-        if text not in self.words:
-            self.words[text] = escape(str(text))
-        return self.words[text]
+    def word(self, key, lazy_text):
+        # Keyed by a plain value: a lazy string translates itself again to be hashed.
+        if key not in self.words:
+            self.words[key] = escape(str(lazy_text))
+        return self.words[key]
 
     def local(self, value):
         return value.astimezone(self.zone)
 
     def display(self, local):
-        month = self.word(MONTHS[local.month])
-        noon = self.word(PM if local.hour > 11 else AM)
+        month = self.word(local.month, MONTHS[local.month])
+        noon = self.word("pm", PM) if local.hour > 11 else self.word("am", AM)
         hour = local.hour % 12 or 12
         return f"{month} {local.day}, {local.year:04d} at {hour}:{local.minute:02d} {noon}"
 
