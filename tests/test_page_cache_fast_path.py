@@ -3,6 +3,7 @@ their holes, and answered by the WSGI fast path (recovery_site/wsgi.py) with the
 headers Django's middleware sends. Requests go through the real WSGI application."""
 
 import gzip
+import random
 import re
 import time
 from http.cookies import SimpleCookie
@@ -144,6 +145,31 @@ def test_a_gzipped_page_decompresses_to_the_identity_page_with_the_same_hole_val
         assert b"t" * 64 in identity and timestamp in identity
         assert b"<!--page-cache:" not in identity
         assert len(compressed) - len(timestamp) < (len(identity) - len(timestamp)) // 3
+
+
+def test_long_stretches_between_holes_join_into_valid_gzip():
+    # Long stretches after a hole take the CRC-combining branch; short ones are read.
+    random_text = "".join(random.choices("abcdéfgh ", k=50_000))
+    html = (
+        "<p>début</p>" * 4000
+        + page_cache._holes["csrfmiddlewaretoken"].placeholder
+        + random_text
+        + page_cache._holes["timestamp"].placeholder
+        + "<p>fin</p>"
+        + page_cache._holes["csrfmiddlewaretoken"].placeholder
+    )
+    page = page_cache._page_from_html(
+        html, "utf-8", headers={}, stamps={}, stored_at=0, expires_at=0
+    )
+    values = {"csrfmiddlewaretoken": b"token", "timestamp": b"stamp"}
+
+    compressed = page_cache._body(page, values, compress=True)
+
+    assert page.holes == ("csrfmiddlewaretoken", "timestamp", "csrfmiddlewaretoken")
+    assert gzip.decompress(compressed) == page_cache._body(page, values, compress=False)
+    assert gzip.decompress(compressed).decode() == (
+        "<p>début</p>" * 4000 + "token" + random_text + "stamp<p>fin</p>token"
+    )
 
 
 def test_browsers_get_gzip_and_others_the_plain_page_on_miss_and_hit(client, article):
