@@ -32,11 +32,14 @@ VALUE_WIDGETS = (
 
 # Shape -> the markup split at the placeholders: [text, field name, text, ...].
 _rendered = {}
+# A handful of shapes exist (anonymous or logged in, replying or not, details saved
+# or not); past this many, something varies per request and crispy renders it.
+MAX_SHAPES = 64
 
 
 def render_comment_form(form):
     """The fields of ``form`` (a CommentForm) as crispy-forms renders them."""
-    if form.is_bound:
+    if form.is_bound or form._errors:
         return render_crispy_form(form)
     shape, values = _shape_and_values(form)
     if shape is None:
@@ -44,7 +47,7 @@ def render_comment_form(form):
     parts = _rendered.get(shape)
     if parts is None:
         parts = _render_shape(form, values)
-        if parts is None:
+        if parts is None or len(_rendered) >= MAX_SHAPES:
             return render_crispy_form(form)
         _rendered[shape] = parts
     return mark_safe(
@@ -59,6 +62,9 @@ def _shape_and_values(form):
     for name, field in form.fields.items():
         widget = field.widget
         value = form[name].value()
+        # What a form may set per instance besides values (autofocus, say) is part of
+        # the shape too.
+        shape.append((field.required, tuple(sorted(widget.attrs.items()))))
         if isinstance(widget, forms.CheckboxInput):
             shape.append((name, "checked" if widget.check_test(value) else "unchecked"))
         elif isinstance(widget, VALUE_WIDGETS) and not isinstance(
@@ -73,7 +79,12 @@ def _shape_and_values(form):
         else:
             return None, None
     key = (type(form), form.is_logged_in, form.prefix, form.auto_id, get_language())
-    return (key, tuple(shape)), values
+    shape = (key, tuple(shape))
+    try:
+        hash(shape)
+    except TypeError:  # an attribute value that is a list or a dict
+        return None, None
+    return shape, values
 
 
 def _render_shape(form, values):
@@ -92,6 +103,9 @@ def _render_shape(form, values):
     )
     if list(model.fields) != list(form.fields):
         return None
+    for name, field in form.fields.items():
+        model.fields[name].required = field.required
+        model.fields[name].widget.attrs = dict(field.widget.attrs)
     html = str(render_crispy_form(model))
     parts, position = [], 0
     for name, placeholder in sorted(placeholders.items(), key=lambda item: html.find(item[1])):

@@ -114,3 +114,17 @@ def test_the_page_fills_in_the_remembered_details(client, article, comment_post_
     assert 'name="author_name" value="Pat &lt;Lee&gt;"' in remembered
     assert "Pat &lt;Lee&gt;" not in stranger
     assert 'name="author_name" autocomplete="name"' in stranger
+
+
+def test_attributes_set_on_one_form_are_part_of_its_shape(article):
+    plain = blank_form(article)
+    focused = blank_form(article)
+    focused.fields["body"].widget.attrs["autofocus"] = True
+
+    plain_html = form_html.render_comment_form(plain)
+    focused_html = form_html.render_comment_form(focused)
+
+    assert len(form_html._rendered) == 2
+    assert "autofocus" in focused_html and "autofocus" not in plain_html
+    assert focused_html == str(render_crispy_form(focused))
+    assert plain_html == str(render_crispy_form(plain))
