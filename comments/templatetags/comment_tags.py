@@ -1,6 +1,7 @@
 from django import template
 from django.db.models import Count, Q
 
+from articles.models import SiteSettings
 from comments.form_html import render_comment_form
 from comments.models import Comment
 from comments.threads import render_threads
@@ -22,7 +23,8 @@ def comment_section(context):
         form=context.get("comment_form"),
         problem=context.get("comment_problem"),
     )
-    site = context.get("site")
+    # The crisis help under an urgent pending comment shows the helpline.
+    site = context.get("site") or SiteSettings.load()
     thread_html = render_threads(
         section["comment_page"].object_list, comments_open=section["comments_open"], site=site
     )
