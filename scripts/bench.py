@@ -21,8 +21,9 @@ What it does, in about four minutes:
    docs/benchmarks.md (between the ``bench:results`` markers).
 
 ``--grid 2x4,3x2,4x1`` instead compares gunicorn workers x threads on the article
-page (the table goes between the ``bench:grid`` markers). All servers it starts are
-stopped when it exits, however it exits.
+page (the table goes between the ``bench:grid`` markers). ``--only posts`` runs the
+comment POSTs alone, in its own database and folder, and only prints its line. All
+servers it starts are stopped when it exits, however it exits.
 """
 
 import argparse
@@ -780,16 +781,39 @@ def full_run(env, pg_version, duration, note):
     say(f"\nWritten to {DOC.relative_to(BASE_DIR)}.")
 
 
+def database_cpu_seconds():
+    """CPU seconds used so far by each PostgreSQL backend serving the bench database."""
+    import psutil
+
+    used = {}
+    for process in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if process.info["name"] == "postgres" and BENCH_DATABASE in " ".join(
+                process.info["cmdline"] or []
+            ):
+                times = process.cpu_times()
+                used[process.pid] = times.user + times.system
+        except psutil.Error:
+            continue
+    return used
+
+
 def posts_run(env, duration):
     """Only the comment POSTs, against one server with the page cache: printed, not written."""
     cached = start_gunicorn(env, page_cache=True)
     request(cached, ARTICLE)
     say(f"  Comment POSTs, {COMMENT_CLIENTS} clients, {duration} s...")
+    database_before = database_cpu_seconds()
     posts = post_comments(env, cached, duration)
+    database_used = sum(
+        seconds - database_before.get(pid, 0.0) for pid, seconds in database_cpu_seconds().items()
+    )
+    database_ms = database_used * 1000 / max(1, posts["accepted"])
     say(
         f"{posts['rps']:,.0f} accepted/s; {posts['accepted']} accepted, {posts['stored']} "
-        f"stored, {posts['duplicated']} duplicated; server CPU {posts['cpu_ms']:.2f} ms "
-        f"per request; answers {posts['statuses']}; load average {machine()['load']}."
+        f"stored, {posts['duplicated']} duplicated; CPU per request: server "
+        f"{posts['cpu_ms']:.2f} ms, PostgreSQL {database_ms:.2f} "
+        f"ms; answers {posts['statuses']}; load average {machine()['load']}."
     )
 
 
