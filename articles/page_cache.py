@@ -23,6 +23,7 @@ content must share it: the page cache is on by default only with ``REDIS_URL``.
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import struct
@@ -57,6 +58,8 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
 
 CONTENT = "content"
 ALL_COMMENTS = "comments"
@@ -661,7 +664,8 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
 # already decided for that very request: a valid host (Django checked ALLOWED_HOSTS),
 # no HTTPS redirect, a query string its view shares. Anything else falls through:
 # unknown or personal requests, a page changed or not yet seen in this process, a
-# condition other than a matching ETag, an unusual CSRF cookie.
+# precondition that fails. (A middleware that changed a cached page's body on its way
+# out would be bypassed; none does: GZipMiddleware leaves encoded responses alone.)
 
 _PER_RESPONSE = {"set-cookie", "etag", "last-modified", "x-page-cache"}
 _PER_BODY = {"content-length", "content-encoding"}
@@ -833,7 +837,13 @@ class FastPath:
         key = _route_key(environ)
         if key is None:
             return self.application(environ, start_response)
-        answer = _serve_fast(key, environ)
+        try:
+            answer = _serve_fast(key, environ)
+        except Exception:
+            # Django answers instead, with its own error handling if the cause persists
+            # (Redis down, say): the fast path must never be why a request fails.
+            logger.exception("Page cache fast path failed; handing the request to Django")
+            answer = None
         if answer is not None:
             status, headers, body = answer
             start_response(status, headers)

@@ -414,3 +414,25 @@ def test_csrf_tokens_are_what_djangos_get_token_makes(rf, monkeypatch):
     assert page_cache._csrf_cookie_header(request) == response.cookies["csrftoken"].output(
         header=""
     )
+
+
+def test_a_failing_fast_path_hands_the_request_to_django(app, article, monkeypatch, caplog):
+    url = article.get_absolute_url()
+    fast_hit(app, url)
+    read_stamps = page_cache._read_stamps
+    failures = []
+
+    def fail_once(keys):
+        if not failures:
+            failures.append(True)
+            raise ConnectionError("Redis went away for a moment")
+        return read_stamps(keys)
+
+    monkeypatch.setattr(page_cache, "_read_stamps", fail_once)
+    before = app.calls()
+
+    answer = app(url)
+
+    assert failures and app.calls() == before + 1
+    assert answer.status_code == 200 and answer.headers["x-page-cache"] == "hit"
+    assert "fast path failed" in caplog.text
