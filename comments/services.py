@@ -1,7 +1,7 @@
 """Comment use-cases that span models or have side effects."""
 
 import ipaddress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -155,14 +155,12 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
         is_staff=bool(user is not None and user.is_authenticated and user.is_staff),
         honeypot=data.get("fax_number", ""),
         timestamp_problem=timestamp_problem,
+        # A query: asked only if no earlier rule of the policy decides.
+        has_approved_history=lambda: has_approved_history(
+            comment.author_name, comment.author_email
+        ),
     )
-    policy = current_policy()
-    decision = decide(submission, policy)
-    # The commenter's history is a query, and only the last rules look at it: ask
-    # only when the policy got that far.
-    if decision.rule == Comment.Rule.DEFAULT and policy.trust_previously_approved:
-        history = has_approved_history(comment.author_name, comment.author_email)
-        decision = decide(replace(submission, has_approved_history=history), policy)
+    decision = decide(submission, current_policy())
     comment.status = decision.status
     comment.decided_by = decision.rule
     comment.is_urgent = decision.is_urgent

@@ -19,6 +19,7 @@ who leaves a phone number must not wait at the back of the queue.
 import functools
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .models import Comment
@@ -74,8 +75,9 @@ class Submission:
     # None when the signed form timestamp checked out; else "too_fast", "expired"
     # or "forged".
     timestamp_problem: str | None = None
-    # Name and email both match an already approved comment.
-    has_approved_history: bool = False
+    # Name and email both match an already approved comment. May be a function
+    # returning it (a database query), called only if the policy gets to rule 6.
+    has_approved_history: bool | Callable[[], bool] = False
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,15 @@ def decide(submission: Submission, policy: Policy) -> Decision:
         return Decision(Status.PENDING, Rule.CONTACT_DETAILS, is_urgent=in_crisis)
     if in_crisis:
         return Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
-    if submission.has_approved_history and policy.trust_previously_approved:
+    if policy.trust_previously_approved and _has_approved_history(submission):
         return Decision(Status.APPROVED, Rule.TRUSTED_AUTHOR)
     status = Status.APPROVED if policy.approve_by_default else Status.PENDING
     return Decision(status, Rule.DEFAULT)
+
+
+def _has_approved_history(submission):
+    known = submission.has_approved_history
+    return bool(known() if callable(known) else known)
 
 
 def _all_text(submission):

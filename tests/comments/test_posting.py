@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from comments import services
 from comments.models import Comment, ModerationLists
-from comments.spam import Submission, contains_any, is_disallowed
+from comments.spam import Policy, Submission, contains_any, decide, is_disallowed
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,34 @@ def test_approve_by_default_still_names_the_trusted_rule_for_a_returning_comment
     back, first = Comment.objects.order_by("-id")[1], Comment.objects.latest("id")
     assert (back.status, back.decided_by) == (Status.APPROVED, Comment.Rule.TRUSTED_AUTHOR)
     assert (first.status, first.decided_by) == (Status.APPROVED, Comment.Rule.DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("fields", "asked"),
+    [
+        ({"is_staff": True}, False),
+        ({"honeypot": "http://pills.example"}, False),
+        ({"body": "Is there a plug near the clinic?"}, False),
+        ({"body": "I feel suicidal tonight."}, False),
+        ({}, True),
+    ],
+    ids=["staff", "honeypot", "held", "crisis", "default"],
+)
+def test_the_policy_asks_for_the_history_only_when_no_earlier_rule_decides(fields, asked):
+    calls = []
+
+    def history():
+        calls.append(True)
+        return True
+
+    submission = Submission(**{"body": "Thank you.", **fields, "has_approved_history": history})
+    decision = decide(submission, Policy(moderation=["plug"], crisis=["suicidal"]))
+
+    assert bool(calls) is asked
+    assert (decision.rule == Comment.Rule.TRUSTED_AUTHOR) is asked
+    calls.clear()
+    untrusting = decide(submission, Policy(trust_previously_approved=False))
+    assert calls == [] and untrusting.rule != Comment.Rule.TRUSTED_AUTHOR
 
 
 # --- The moderators' notification is committed with the comment ----------------------------
