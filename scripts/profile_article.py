@@ -10,6 +10,7 @@ with ``--profile``, cProfile's top functions.
 
     .venv/bin/python scripts/profile_article.py                 # 200 requests
     .venv/bin/python scripts/profile_article.py --profile --top 40
+    .venv/bin/python scripts/profile_article.py --parts         # each part alone
     .venv/bin/python scripts/profile_article.py --reuse         # keep the database
 
 It works in its own database, ``recovery_profile`` (on the embedded PostgreSQL, or on
@@ -161,11 +162,69 @@ def measure(application, path, count):
     )
 
 
+def cpu_ms(function, count):
+    """Mean CPU ms of ``function()`` over ``count`` calls (after one warm-up call)."""
+    function()
+    start = time.process_time()
+    for _ in range(count):
+        function()
+    return (time.process_time() - start) * 1000 / count
+
+
+def measure_parts(application, count):
+    """CPU ms of the article page's parts, each timed alone (the bench article)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+    from django.utils.text import compress_string
+
+    from articles.models import Article, SiteSettings
+    from articles.templatetags.seo_tags import article_structured_data
+    from comments.form_html import render_comment_form
+    from comments.forms import CommentForm
+    from comments.threads import render_threads
+    from comments.views import comment_section
+
+    request = RequestFactory(HTTP_HOST="127.0.0.1").get(bench.ARTICLE)
+    request.user = AnonymousUser()
+    site = SiteSettings.load()
+
+    def article_query():
+        return (
+            Article.objects.published()
+            .with_outline()
+            .with_comment_count()
+            .filter(slug=bench.ARTICLE_SLUG)
+            .first()
+        )
+
+    article = article_query()
+    section = comment_section(request, article)
+    page = get(application, bench.ARTICLE, gzip=False)[1]
+    parts = {
+        "article, sections, FAQs, topics (4 queries)": article_query,
+        "related articles and their topics (2 queries)": lambda: list(
+            Article.objects.related_to(article).for_cards()[:3]
+        ),
+        "comment section: approved comments, blank form": lambda: comment_section(request, article),
+        "thread HTML": lambda: render_threads(
+            section["comment_page"].object_list, comments_open=True, site=site
+        ),
+        "comment form HTML": lambda: render_comment_form(CommentForm(article=article)),
+        "JSON-LD": lambda: article_structured_data({"site": site, "request": request}, article),
+        f"gzip of the page ({len(page) / 1024:.0f} KB)": lambda: compress_string(page),
+    }
+    for label, function in parts.items():
+        bench.say(f"  {cpu_ms(function, count):6.2f} ms  {label}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="measured requests")
     parser.add_argument("--rounds", type=int, default=3, help="report the best round")
     parser.add_argument("--profile", action="store_true", help="add a cProfile top list")
+    parser.add_argument(
+        "--parts", action="store_true", help="time the page's parts alone (CPU ms each)"
+    )
     parser.add_argument("--top", type=int, default=30, help="functions in the top list")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database")
@@ -214,6 +273,9 @@ def main():
         f"{wall_ms:.2f} ms wall per request "
         f"(all rounds CPU: {', '.join(f'{cpu:.2f}' for cpu, _wall in rounds)})"
     )
+
+    if args.parts:
+        measure_parts(application, args.requests)
 
     if args.profile:
         profiler = cProfile.Profile(time.process_time)  # CPU time, as measured above
