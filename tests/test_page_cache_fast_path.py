@@ -144,7 +144,8 @@ def test_a_gzipped_page_decompresses_to_the_identity_page_with_the_same_hole_val
         assert gzip.decompress(compressed) == identity
         assert b"t" * 64 in identity and timestamp in identity
         assert b"<!--page-cache:" not in identity
-        assert len(compressed) - len(timestamp) < (len(identity) - len(timestamp)) // 3
+        # Compressed indeed (whatever the random padding of up to 99 bytes).
+        assert len(compressed) - len(timestamp) < (len(identity) - len(timestamp)) // 2
 
 
 def test_long_stretches_between_holes_join_into_valid_gzip():
