@@ -93,7 +93,7 @@ def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
 
 def render_article_page(request, article, *, status=200, **extra_context):
     """Render the article page; the comments app passes a bound form when re-showing it."""
-    related = list(Article.objects.related_to(article).for_cards()[:RELATED_COUNT])
+    related = list(Article.objects.related_to(article).for_cards_in_one_query()[:RELATED_COUNT])
     # The related cards show their comment counts (the comments app declares the
     # article's own thread).
     page_cache.depends_on(request, *(page_cache.comments_stamp(other.pk) for other in related))

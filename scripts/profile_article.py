@@ -202,8 +202,8 @@ def measure_parts(application, count):
     page = get(application, bench.ARTICLE, gzip=False)[1]
     parts = {
         "article, sections, FAQs, topics (4 queries)": article_query,
-        "related articles and their topics (2 queries)": lambda: list(
-            Article.objects.related_to(article).for_cards()[:3]
+        "related articles with their topics (1 query)": lambda: list(
+            Article.objects.related_to(article).for_cards_in_one_query()[:3]
         ),
         "comment section: approved comments, blank form": lambda: comment_section(request, article),
         "thread HTML": lambda: render_threads(

@@ -25,9 +25,9 @@ PAGES = {
     "/topics/opioids/": 5,
     # topics with their article counts
     "/topics/": 1,
-    # article with its comment count, sections, FAQs, topics, related articles,
-    # their topics, approved comments
-    "/articles/the-article/": 7,
+    # article with its comment count, sections, FAQs, topics, related articles with
+    # their topics (one query since the topics come as an array), approved comments
+    "/articles/the-article/": 6,
     # any match?, count, page of matches, their sections and FAQs (best passages)
     "/search/?q=withdrawal": 5,
     # latest articles with their topics

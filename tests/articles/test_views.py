@@ -84,16 +84,37 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries, lo
     make_article(topics=list(long_article.topics.all()))
     SiteSettings.load()
 
-    # article (with its comment count), sections, FAQs, topics, related articles,
-    # their topics, approved comments
-    with django_assert_num_queries(7):
+    # article (with its comment count), sections, FAQs, topics, related articles
+    # with their topics, approved comments
+    with django_assert_num_queries(6) as queries:
         response = client.get(long_article.get_absolute_url())
     assert related.title in response.content.decode()
+    # The full-text document is for search queries only, never loaded for the page.
+    assert not any("search_vector" in query["sql"] for query in queries.captured_queries)
 
     for position in range(11, 31):
         make_section(long_article, position=position)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(long_article.get_absolute_url())
+
+
+def test_related_cards_list_each_articles_own_topics_in_name_order(client, long_article):
+    opioids, withdrawal = long_article.topics.all()
+    families, anxiety = make_topic(name="Families"), make_topic(name="Anxiety")
+    related = make_article(title="Related one", topics=[withdrawal, families, opioids, anxiety])
+    untagged_elsewhere = make_article(title="Related two", topics=[opioids])
+
+    content = client.get(long_article.get_absolute_url()).content.decode()
+
+    cards = content[content.index('id="related"') :]
+    names = re.findall(r'<a class="topic-tag" href="([^"]+)">([^<]+)</a>', cards)
+    expected = [
+        (topic.get_absolute_url(), topic.name)
+        for article in (related, untagged_elsewhere)
+        for topic in article.topics.all()
+    ]
+    assert names[: len(expected)] == expected
+    assert [name for _url, name in names[:4]] == ["Anxiety", "Families", "Opioids", "Withdrawal"]
 
 
 def test_list_and_home_query_counts_do_not_grow(

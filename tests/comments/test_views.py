@@ -384,8 +384,8 @@ def test_article_page_query_count_does_not_grow_with_comments(
     )
     SiteSettings.load()
 
-    # article, sections, FAQs, topics, related, their topics, approved comments
-    with django_assert_num_queries(7):
+    # article, sections, FAQs, topics, related with their topics, approved comments
+    with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
 
@@ -396,5 +396,5 @@ def test_an_author_with_a_pending_comment_costs_one_more_query(
     post(client, article, comment_post_data())
     SiteSettings.load()
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(article.get_absolute_url())
