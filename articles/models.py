@@ -284,7 +284,14 @@ class Article(models.Model):
     @property
     def hero_picture(self):
         """The hero's ``<picture>`` sources (a ``HeroPicture``), or None without renditions."""
-        return HeroPicture.from_record(self.hero_renditions)
+        # The article page asks three times (the <picture>, the link preview and the
+        # JSON-LD), and each build makes a dozen media URLs: keep it while the record
+        # is the same object (saving a new picture assigns a new record).
+        record = self.hero_renditions
+        kept = self.__dict__.get("_hero_picture")
+        if kept is None or kept[0] is not record:
+            kept = self.__dict__["_hero_picture"] = (record, HeroPicture.from_record(record))
+        return kept[1]
 
     @property
     def hero_share_image(self):

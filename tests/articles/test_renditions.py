@@ -121,6 +121,24 @@ def test_changing_the_picture_replaces_its_renditions_and_deletes_the_old_files(
     assert not any((media_root / name).exists() for name in old_names)
 
 
+def test_the_picture_is_built_once_per_record_and_follows_a_new_one(media_root):
+    article = make_article(hero_image=image_upload(1000, 500), hero_alt="A calm sea.")
+    picture = article.hero_picture
+    assert article.hero_picture is picture  # the page asks three times
+    assert article.hero_share_image["width"] == 1000
+
+    article.hero_image = image_upload(900, 600, name="other.jpg")
+    article.save()
+
+    assert article.hero_picture is not picture
+    assert (article.hero_picture.width, article.hero_share_image["height"]) == (900, 600)
+    article.refresh_from_db()
+    assert article.hero_picture.largest_src.endswith("-900.jpg")
+    article.hero_image, article.hero_alt = "", ""
+    article.save()
+    assert article.hero_picture is None
+
+
 def test_saving_without_a_new_picture_keeps_the_files(media_root):
     article = make_article(hero_image=image_upload(1000, 500), hero_alt="A calm sea.")
     record = article.hero_renditions
