@@ -116,6 +116,10 @@ class Comment(models.Model):
         help_text=_("Crisis language: read this one first; the author saw the helpline."),
     )
     is_withdrawn = models.BooleanField(_("withdrawn by its author"), default=False, editable=False)
+    # Set only by the posting path on a new pending comment, cleared by the sweep that
+    # emails moderators about it (comments/notifications.py) or by any status change.
+    # Comments made pending another way (restored, imported, admin) never get one.
+    awaits_moderator_email = models.BooleanField(default=False, editable=False)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
@@ -131,6 +135,12 @@ class Comment(models.Model):
             models.Index(fields=["article", "status", "created_at"], name="comment_thread"),
             models.Index(fields=["status", "-created_at"], name="comment_queue"),
             models.Index(Lower("author_email"), name="comment_author_email"),
+            # The sweep's queue: a few rows at any time, so the index stays tiny.
+            models.Index(
+                fields=["id"],
+                condition=Q(awaits_moderator_email=True),
+                name="comment_awaiting_email",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -214,6 +224,8 @@ class Comment(models.Model):
             self.previous_status = ""
         self.status = status
         self.status_changed_at = timezone.now()
+        # A moderator has dealt with it: an email about it would be news to nobody.
+        self.awaits_moderator_email = False
 
     @property
     def restore_status(self):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from articles.models import Article
 
 from .models import Comment, ModerationLists
+from .notifications import flag_for_moderators
 from .spam import Policy, Submission, decide
 
 WITHDRAW_SALT = "comments.withdraw"
@@ -127,7 +128,7 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
     """Store a valid comment with the status the moderation policy gives it.
 
     Raises DuplicateComment (nothing stored) when the same email already posted the
-    same text here. Moderators are notified once the transaction has committed.
+    same text here. A pending comment is flagged for the moderators' email sweep.
     """
     data = form.cleaned_data
     comment = Comment(
@@ -167,31 +168,16 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
 
     try:
         with transaction.atomic():
+            # Only here, a new pending comment: other paths to pending email no one.
+            comment.awaits_moderator_email = comment.status == Comment.Status.PENDING
             comment.save()
-            if comment.status == Comment.Status.PENDING:
-                queue_moderator_email(comment)
+            if comment.awaits_moderator_email:
+                flag_for_moderators(comment)
     except IntegrityError as error:
         if "comment_no_duplicates" in str(error):
             raise DuplicateComment from error
         raise
     return comment
-
-
-def queue_moderator_email(comment):
-    """Have ``comment``'s moderators emailed once the current transaction commits.
-
-    The database task backend writes its row in this very transaction: the task
-    commits with the comment or not at all, and a post costs one commit, not two.
-    Other backends (the immediate one runs the task at once) wait for the commit.
-    """
-    from django_tasks_db import DatabaseBackend
-
-    from .tasks import notify_moderators
-
-    if isinstance(notify_moderators.get_backend(), DatabaseBackend):
-        notify_moderators.enqueue(comment.pk)
-    else:
-        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk))
 
 
 # --- Moderation ---------------------------------------------------------------------
@@ -218,7 +204,14 @@ def _move(comments, target_of):
             comment.move_to(target)
             try:
                 with transaction.atomic():
-                    comment.save(update_fields=["status", "previous_status", "status_changed_at"])
+                    comment.save(
+                        update_fields=[
+                            "status",
+                            "previous_status",
+                            "status_changed_at",
+                            "awaits_moderator_email",
+                        ]
+                    )
             except IntegrityError:
                 # Leaving the trash next to a re-post of the same text would make a
                 # duplicate; that one stays where it is.

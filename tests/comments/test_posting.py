@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from comments import services
 from comments.models import Comment, ModerationLists
 from comments.spam import Policy, Submission, contains_any, decide, is_disallowed
+from comments.tasks import announce_pending_comments
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,9 @@ def queued_notifications():
     return list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
 
 
-def notification_for(comment):
-    return ("comments.tasks.notify_moderators", {"args": [comment.pk], "kwargs": {}})
+# The moderators' notification sweep (comments/notifications.py), queued once for
+# however many pending comments are posted before a worker picks it up.
+SWEEP = ("comments.tasks.announce_pending_comments", {"args": [], "kwargs": {}})
 
 
 # --- Query counts -----------------------------------------------------------------------
@@ -54,8 +56,10 @@ def test_an_accepted_anonymous_post_asks_the_database_five_things(
     client, article, comment_post_data, database_tasks, django_assert_num_queries
 ):
     # The article (posting columns only), the commenter's approved history, the comment
-    # and its moderator notification in one transaction (here a savepoint), and the
-    # count of earlier threads for the redirect. No sections, FAQs or topics.
+    # and the check for a waiting notification sweep in one transaction (here a
+    # savepoint), and the count of earlier threads for the redirect. No sections, FAQs
+    # or topics, and no task row of its own: a sweep is already waiting.
+    announce_pending_comments.enqueue()
     with django_assert_num_queries(7) as queries:
         response = post(client, article, comment_post_data())
 
@@ -65,8 +69,22 @@ def test_an_accepted_anonymous_post_asks_the_database_five_things(
     assert "articles_section" not in " ".join(sql) and "articles_faq" not in " ".join(sql)
     assert sql[2].startswith("SAVEPOINT") and sql[5].startswith("RELEASE SAVEPOINT")
     assert sql[3].startswith('INSERT INTO "comments_comment"')
-    assert sql[4].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
-    assert Comment.objects.get().status == Status.PENDING
+    assert sql[4].startswith('SELECT 1 FROM "django_tasks_database_dbtaskresult"')
+    comment = Comment.objects.get()
+    assert (comment.status, comment.awaits_moderator_email) == (Status.PENDING, True)
+    assert queued_notifications() == [SWEEP]
+
+
+def test_the_first_pending_post_queues_the_sweep_in_its_own_transaction(
+    client, article, comment_post_data, database_tasks, django_assert_num_queries
+):
+    with django_assert_num_queries(8) as queries:
+        post(client, article, comment_post_data())
+
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sql[5].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
+    assert sql[6].startswith("RELEASE SAVEPOINT")
+    assert queued_notifications() == [SWEEP]
 
 
 def test_spam_skips_the_history_query_and_queues_nothing(
@@ -77,7 +95,8 @@ def test_spam_skips_the_history_query_and_queues_nothing(
         response = post(client, article, comment_post_data(fax_number="http://pills.example"))
 
     assert response.status_code == 302
-    assert Comment.objects.get().status == Status.SPAM
+    comment = Comment.objects.get()
+    assert (comment.status, comment.awaits_moderator_email) == (Status.SPAM, False)
     assert queued_notifications() == []
 
 
@@ -86,6 +105,7 @@ def test_a_held_comment_skips_the_history_query(
 ):
     # A moderation word holds the comment whatever the author's history.
     make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
+    announce_pending_comments.enqueue()  # a sweep is waiting: no task row of its own
 
     with django_assert_num_queries(6):
         post(client, article, comment_post_data(body="Is there a plug near the clinic?"))
@@ -155,15 +175,23 @@ def test_the_policy_asks_for_the_history_only_when_no_earlier_rule_decides(field
     assert calls == [] and untrusting.rule != Comment.Rule.TRUSTED_AUTHOR
 
 
-# --- The moderators' notification is committed with the comment ----------------------------
+# --- The moderators' notification sweep is committed with the comment ----------------------
 
 
-def test_a_pending_comment_queues_one_notification_row(
-    client, article, comment_post_data, database_tasks
+def test_pending_comments_queue_one_sweep_until_a_worker_takes_it(
+    client, article, comment_post_data, database_tasks, settings
 ):
-    post(client, article, comment_post_data())
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    post(client, article, comment_post_data(body="First question."))
+    post(client, article, comment_post_data(body="Second question."))
 
-    assert queued_notifications() == [notification_for(Comment.objects.get())]
+    assert queued_notifications() == [SWEEP]
+    assert Comment.objects.filter(awaits_moderator_email=True).count() == 2
+
+    DBTaskResult.objects.update(status="RUNNING")  # as a worker claims it
+    post(client, article, comment_post_data(body="Third question."))
+
+    assert queued_notifications() == [SWEEP, SWEEP]
 
 
 def test_approved_comments_queue_no_notification(
@@ -173,7 +201,8 @@ def test_approved_comments_queue_no_notification(
 
     post(client, article, comment_post_data(body="Trusted, so published at once."))
 
-    assert Comment.objects.latest("id").status == Status.APPROVED
+    comment = Comment.objects.latest("id")
+    assert (comment.status, comment.awaits_moderator_email) == (Status.APPROVED, False)
     assert queued_notifications() == []
 
 
@@ -187,7 +216,7 @@ def test_a_refused_duplicate_queues_no_second_notification(
 
     assert response.status_code == 400
     assert Comment.objects.count() == 1
-    assert queued_notifications() == [notification_for(Comment.objects.get())]
+    assert queued_notifications() == [SWEEP]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -215,7 +244,7 @@ def test_simultaneous_double_submits_store_one_comment_and_one_notification(
         thread.join()
 
     assert sorted(statuses) == [302, 400, 400, 400]
-    assert queued_notifications() == [notification_for(Comment.objects.get())]
+    assert queued_notifications() == [SWEEP]
 
 
 # --- Errors still show the whole article ---------------------------------------------------

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from comments import services
+from comments import notifications, services
 
 
 class Command(BaseCommand):
     help = (
         "Daily upkeep for comments, meant for a timer (cron, systemd): delete comments "
         "in the trash for more than COMMENTS_TRASH_RETENTION_DAYS and erase IP addresses "
-        "and browsers older than COMMENTS_IP_RETENTION_DAYS."
+        "and browsers older than COMMENTS_IP_RETENTION_DAYS; email moderators about "
+        "pending comments a failed sweep left unannounced."
     )
 
     def handle(self, *args, **options):
@@ -20,3 +21,5 @@ class Command(BaseCommand):
             f"and browser of {erased} comment(s) (older than "
             f"{settings.COMMENTS_IP_RETENTION_DAYS} days)."
         )
+        if unannounced := notifications.queue_sweep_for_stragglers():
+            self.stdout.write(f"Queued the moderators' email about {unannounced} comment(s).")
