@@ -16,8 +16,9 @@ with ``--profile``, cProfile's top functions.
 It works in its own database, ``recovery_profile`` (on the embedded PostgreSQL, or on
 the server of ``DATABASE_URL``), recreated on each run unless ``--reuse`` is given and
 the database is already there; static files are collected into build/profile/.
-PostgreSQL runs in another process, so its share of a request is not counted: the
-figure is the application server's CPU per request.
+PostgreSQL runs in another process, so its share of a request is not in the main
+figure (the application server's CPU per request); when the server runs on this
+machine, its backend's CPU per request is printed on a second line (from /proc).
 """
 
 import argparse
@@ -151,14 +152,35 @@ def get(application, path, *, gzip=True):
     return status[0], body
 
 
-def measure(application, path, count):
-    """Mean (CPU ms, wall ms) per request over ``count`` requests."""
+def postgres_cpu_reader():
+    """A function returning the CPU seconds spent so far by this process's PostgreSQL
+    backend, read from /proc (None when the server runs on another machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    if not stat.exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read():
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    return read
+
+
+def measure(application, path, count, postgres_cpu=None):
+    """Mean (CPU ms, wall ms, PostgreSQL backend CPU ms or None) per request."""
+    postgres = postgres_cpu() if postgres_cpu else None
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(count):
         get(application, path)
     return (
         (time.process_time() - cpu) * 1000 / count,
         (time.perf_counter() - wall) * 1000 / count,
+        (postgres_cpu() - postgres) * 1000 / count if postgres_cpu else None,
     )
 
 
@@ -267,14 +289,24 @@ def main():
     queries = len(connection.queries)
     connection.force_debug_cursor = False
 
-    rounds = [measure(application, args.path, args.requests) for _ in range(args.rounds)]
-    cpu_ms, wall_ms = min(rounds)
+    postgres_cpu = postgres_cpu_reader()
+    rounds = [
+        measure(application, args.path, args.requests, postgres_cpu) for _ in range(args.rounds)
+    ]
+    cpu_ms, wall_ms, _postgres_ms = min(rounds, key=lambda result: result[:2])
     bench.say(
         f"{args.path}: {len(body) / 1024:.1f} KB compressed, {queries} queries; best of "
         f"{args.rounds} x {args.requests} requests: {cpu_ms:.2f} ms CPU, "
         f"{wall_ms:.2f} ms wall per request "
-        f"(all rounds CPU: {', '.join(f'{cpu:.2f}' for cpu, _wall in rounds)})"
+        f"(all rounds CPU: {', '.join(f'{cpu:.2f}' for cpu, _wall, _pg in rounds)})"
     )
+    if postgres_cpu:
+        # /proc counts in clock ticks (10 ms): meaningful over a few hundred requests.
+        bench.say(
+            "PostgreSQL backend CPU per request, same rounds: "
+            + ", ".join(f"{postgres:.2f}" for _cpu, _wall, postgres in rounds)
+            + " ms"
+        )
 
     if args.parts:
         measure_parts(application, args.requests)
