@@ -57,6 +57,30 @@ def test_debug_mode_starts_with_development_defaults():
     assert result.stdout.strip().endswith("True")
 
 
+def test_a_command_in_a_fresh_clone_runs_in_development_mode():
+    # Neither DEBUG nor SECRET_KEY set: a developer at a terminal, not a deployment.
+    result = run_django(["manage.py", "diffsettings", "--all"])
+
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG = True" in result.stdout
+
+
+def test_a_command_with_debug_off_still_needs_a_secret_key():
+    result = run_django(["manage.py", "diffsettings"], DEBUG="0", ALLOWED_HOSTS="example.org")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_a_command_with_a_secret_key_keeps_debug_off():
+    result = run_django(
+        ["manage.py", "diffsettings", "--all"], SECRET_KEY="z" * 50, ALLOWED_HOSTS="example.org"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG = False" in result.stdout
+
+
 def test_django_prefixed_names_are_accepted():
     code = LOAD_SETTINGS.replace("settings.DEBUG", "settings.ALLOWED_HOSTS")
     result = run_django(
