@@ -248,7 +248,10 @@ def recreate_bench_database(url):
     )
 
 
-def production_env(database_url, redis_port):
+def production_env(database_url, redis_port=None, work_dir=None):
+    """The production settings the bench's servers run with (also used by
+    scripts/profile_article.py, without Redis)."""
+    work_dir = work_dir or WORK_DIR
     env = {
         key: value
         for key, value in os.environ.items()
@@ -260,9 +263,8 @@ def production_env(database_url, redis_port):
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DEBUG="0",
         HTTPS_ONLY="0",
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        STATIC_ROOT=str(WORK_DIR / "static"),
-        MEDIA_ROOT=str(WORK_DIR / "media"),
+        STATIC_ROOT=str(work_dir / "static"),
+        MEDIA_ROOT=str(work_dir / "media"),
         SERVE_MEDIA="1",
         TASKS_BACKEND="database",
         LOG_LEVEL="WARNING",
@@ -271,6 +273,10 @@ def production_env(database_url, redis_port):
         COMMENTS_MIN_SUBMIT_SECONDS="0",
         COMMENTS_FLOOD_SECONDS="0",
     )
+    if redis_port:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    else:
+        env.pop("REDIS_URL", None)
     return env
 
 

@@ -26,7 +26,6 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import subprocess
 import sys
 import time
@@ -52,47 +51,15 @@ def database_url():
 
 
 def database_exists(url):
-    import psycopg2
-
-    connection = psycopg2.connect(bench.with_database(url, "postgres"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
-
-
-def recreate_database(url):
-    import psycopg2
-
-    connection = psycopg2.connect(bench.with_database(url, "postgres"))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    connection.close()
+    found = bench.maintenance_query(url, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    return found is not None
 
 
 def production_env(url, work_dir):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "COMMENTS_", "PAGE_CACHE", "REDIS_URL"))
-    }
-    env.update(
-        DATABASE_URL=url,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DEBUG="0",
-        HTTPS_ONLY="0",
-        PAGE_CACHE_SECONDS="0",
-        STATIC_ROOT=str(work_dir / "static"),
-        MEDIA_ROOT=str(work_dir / "media"),
-        TASKS_BACKEND="immediate",
-        LOG_LEVEL="WARNING",
-    )
+    # The bench's production settings, rendering every request (no page cache, no Redis)
+    # and running tasks in the request.
+    env = bench.production_env(url, work_dir=work_dir)
+    env.update(PAGE_CACHE_SECONDS="0", TASKS_BACKEND="immediate")
     return env
 
 
@@ -265,7 +232,7 @@ def main():
     url = database_url()
     env = production_env(url, args.work_dir)
     if not (args.reuse and database_exists(url)):
-        recreate_database(url)
+        bench.recreate_bench_database(url)
         prepare(env)
     os.environ.clear()
     os.environ.update(env)
