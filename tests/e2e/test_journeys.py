@@ -389,6 +389,16 @@ def test_admin_pages_declare_the_site_icon(live_server, page):
 # --- 4. Reply -----------------------------------------------------------------------
 
 
+def assert_landed_on_reply_awaiting_moderation(page, parent):
+    """The reply just posted shows nested under ``parent``, marked as awaiting moderation."""
+    reply, reply_id = landed_comment(page)
+    expect(
+        page.locator(f"#comment-{parent.pk} > ol.children > #comment-{reply_id}")
+    ).to_be_visible()
+    expect(reply).to_contain_text(AWAITING_MODERATION)
+    assert Comment.objects.get(pk=reply_id).parent_id == parent.pk
+
+
 def test_reply_with_javascript_moves_the_form_and_nests_the_reply(
     live_server, page, comment_settings
 ):
@@ -417,12 +427,7 @@ def test_reply_with_javascript_moves_the_form_and_nests_the_reply(
     fill_comment(page, body="Same for me; it eased after a week.", name="Ravi", email="r@x.org")
     post_comment(page)
 
-    reply, reply_id = landed_comment(page)
-    expect(
-        page.locator(f"#comment-{parent.pk} > ol.children > #comment-{reply_id}")
-    ).to_be_visible()
-    expect(reply).to_contain_text(AWAITING_MODERATION)
-    assert Comment.objects.get(pk=reply_id).parent_id == parent.pk
+    assert_landed_on_reply_awaiting_moderation(page, parent)
 
     assert_no_console_errors(page)
 
@@ -441,12 +446,7 @@ def test_reply_without_javascript_uses_the_replyto_link(live_server, new_page, c
     fill_comment(page, body="Thank you, that helps.", name="Sofia", email="sofia@example.org")
     post_comment(page)
 
-    reply, reply_id = landed_comment(page)
-    expect(
-        page.locator(f"#comment-{parent.pk} > ol.children > #comment-{reply_id}")
-    ).to_be_visible()
-    expect(reply).to_contain_text(AWAITING_MODERATION)
-    assert Comment.objects.get(pk=reply_id).parent_id == parent.pk
+    assert_landed_on_reply_awaiting_moderation(page, parent)
 
     assert_no_console_errors(page)
 
