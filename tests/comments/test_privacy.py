@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from comments.models import Comment
 from comments.services import WITHDRAW_SALT, withdraw_token
-from comments.tasks import notify_moderators
+from comments.tasks import announce_pending_comments
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +179,11 @@ def test_spam_sends_no_email(submit, comment_post_data, moderator_emails, overri
 
 
 def test_no_email_when_the_comment_was_moderated_before_the_task_ran(moderator_emails, article):
-    comment = make_comment(article, status=Status.APPROVED)
+    comment = make_comment(article, status=Status.PENDING, awaits_moderator_email=True)
+    comment.move_to(Status.APPROVED)
+    comment.save()
 
-    notify_moderators.enqueue(comment.pk)
+    announce_pending_comments.enqueue()
 
     assert mail.outbox == []
 
