@@ -88,18 +88,19 @@ class ArticleQuerySet(models.QuerySet):
         return self.without_search_document().prefetch_related("topics").with_comment_count()
 
     def for_cards_in_one_query(self):
-        """Like ``for_cards()``, with each card's topics in the same query, not a second.
+        """Like ``for_cards()``, with each card's topics in the same query, not a second."""
+        return self.without_search_document().with_comment_count().with_topic_rows()
 
-        The topics come as an array of (id, name, slug) objects in name order,
-        annotated as ``topic_rows``; ``Article.card_topics`` turns them into Topic
-        instances. Saves a query (and its round trip) where a page shows a few cards.
-        """
+    def with_topic_rows(self):
+        """Annotate ``topic_rows``: the article's topics as an array of (id, name, slug)
+        objects in name order, which ``Article.ordered_topics`` turns into Topic
+        instances. Saves a query (and its round trip) over prefetching the relation."""
         topic_rows = ArraySubquery(
             Topic.objects.filter(articles=OuterRef("pk"))
             .order_by("name", "pk")
             .values(row=JSONObject(id="pk", name="name", slug="slug"))
         )
-        return self.without_search_document().with_comment_count().annotate(topic_rows=topic_rows)
+        return self.annotate(topic_rows=topic_rows)
 
     def without_search_document(self):
         """Leave out ``search_vector``: the full-text document (about 20 KB for a long
@@ -114,8 +115,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def with_outline(self):
-        """Fetch sections, FAQs and topics with the article: one query each."""
-        return self.without_search_document().prefetch_related("sections", "faqs", "topics")
+        """Fetch what the article page shows besides comments, in the article's query:
+        its topics, and the stored rendering of its sections and FAQs
+        (articles/outline.py renders it again when it is out of date)."""
+        return self.without_search_document().with_topic_rows().select_related("stored_outline")
 
     def renamed_from(self, old_slug):
         """Articles that were reachable at ``old_slug`` before a slug change."""
@@ -123,7 +126,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def related_to(self, article):
         """Other published articles sharing topics with ``article``, most shared first."""
-        topic_ids = [topic.pk for topic in article.topics.all()]
+        topic_ids = [topic.pk for topic in article.ordered_topics]
         return (
             self.published()
             .exclude(pk=article.pk)
@@ -223,6 +226,10 @@ class Article(models.Model):
     # current by PostgreSQL triggers on articles, sections and FAQs (migration 0003),
     # whatever writes them: the admin, the importer, code or SQL.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Raised by a PostgreSQL trigger on every write of the article row, which its
+    # sections and FAQs also make (the search trigger above): a stored outline
+    # rendered from an older version is out of date (migration 0006).
+    content_version = models.BigIntegerField(default=0, editable=False)
     meta_description = models.CharField(
         _("description for search engines"),
         max_length=160,
@@ -272,10 +279,10 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     @property
-    def card_topics(self):
-        """The topics an article card lists, in name order: from the ``topic_rows`` of
-        ``for_cards_in_one_query()`` when the query annotated them, else the relation
-        (prefetched by ``for_cards()``)."""
+    def ordered_topics(self):
+        """The article's topics in name order: from the ``topic_rows`` that
+        ``with_topic_rows()`` annotated, else the relation (prefetched by
+        ``for_cards()``)."""
         rows = getattr(self, "topic_rows", None)
         if rows is None:
             return self.topics.all()
@@ -510,6 +517,31 @@ class FAQ(OrderedChild):
     @property
     def anchor(self):
         return f"faq-{self.pk}"
+
+
+class ArticleOutline(models.Model):
+    """The article page's table of contents, sections and FAQs, rendered once.
+
+    Derived data, written by articles/outline.py when a page finds it missing or out
+    of date (rendered from an older ``Article.content_version``, or by an older
+    template), so every request need not fetch and render twenty rows.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="stored_outline"
+    )
+    content_version = models.BigIntegerField()
+    template_key = models.CharField(max_length=64)
+    html = models.TextField()
+    # [question, answer as plain text] pairs, for the FAQPage structured data.
+    faq_entries = models.JSONField(default=list)
+    reading_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("rendered article outline")
+
+    def __str__(self):
+        return f"Outline of article {self.article_id} (version {self.content_version})"
 
 
 class SingletonModel(models.Model):

@@ -75,7 +75,7 @@ def medical_web_page(article, *, site, absolute_url):
             "height": image["height"],
             "caption": article.hero_alt,
         }
-    topics = list(article.topics.all())
+    topics = article.ordered_topics
     if topics:
         page["about"] = [{"@type": "Thing", "name": topic.name} for topic in topics]
     return page
@@ -84,7 +84,7 @@ def medical_web_page(article, *, site, absolute_url):
 def breadcrumb_list(article, *, absolute_url):
     """``BreadcrumbList``: the trail the page shows (Home, Articles, first topic, title)."""
     trail = [("Home", reverse("articles:home")), ("Articles", reverse("articles:list"))]
-    topics = list(article.topics.all())
+    topics = article.ordered_topics
     if topics:
         trail.append((topics[0].name, topics[0].get_absolute_url()))
     trail.append((article.title, article.get_absolute_url()))
@@ -98,10 +98,10 @@ def breadcrumb_list(article, *, absolute_url):
     }
 
 
-def faq_page(article, *, absolute_url):
-    """``FAQPage`` from the article's FAQs (answers as plain text), or None without any."""
-    faqs = list(article.faqs.all())
-    if not faqs:
+def faq_page(article, faq_entries, *, absolute_url):
+    """``FAQPage`` from the article's FAQs, given as (question, answer as plain text)
+    pairs (``faq_entries``), or None without any."""
+    if not faq_entries:
         return None
     return {
         "@context": SCHEMA_CONTEXT,
@@ -110,20 +110,26 @@ def faq_page(article, *, absolute_url):
         "mainEntity": [
             {
                 "@type": "Question",
-                "name": faq.question,
-                "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.answer_html)},
+                "name": question,
+                "acceptedAnswer": {"@type": "Answer", "text": answer},
             }
-            for faq in faqs
+            for question, answer in faq_entries
         ],
     }
 
 
-def article_structured_data(article, *, site, absolute_url):
+def article_structured_data(article, *, faq_entries, site, absolute_url):
     """The JSON-LD objects of the article page, in order; ``absolute_url(path)`` turns
-    a path into a full address (the request's ``build_absolute_uri``)."""
+    a path into a full address (the request's ``build_absolute_uri``), ``faq_entries``
+    are the FAQs as (question, plain-text answer) pairs (``faq_entries(faqs)``)."""
     objects = [
         medical_web_page(article, site=site, absolute_url=absolute_url),
         breadcrumb_list(article, absolute_url=absolute_url),
-        faq_page(article, absolute_url=absolute_url),
+        faq_page(article, faq_entries, absolute_url=absolute_url),
     ]
     return [data for data in objects if data is not None]
+
+
+def faq_entries(faqs):
+    """FAQs as (question, answer as plain text) pairs, for ``faq_page``."""
+    return [(faq.question, plain_text(faq.answer_html)) for faq in faqs]

@@ -12,6 +12,7 @@ from django.views.generic import ListView
 
 from . import page_cache
 from .models import Article, Topic
+from .outline import outline_for
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
 HOME_FEATURED_COUNT = 3
@@ -97,7 +98,12 @@ def render_article_page(request, article, *, status=200, **extra_context):
     # The related cards show their comment counts (the comments app declares the
     # article's own thread).
     page_cache.depends_on(request, *(page_cache.comments_stamp(other.pk) for other in related))
-    context = {"article": article, "related": related, **extra_context}
+    context = {
+        "article": article,
+        "outline": outline_for(article),
+        "related": related,
+        **extra_context,
+    }
     return render(request, "articles/article_detail.html", context, status=status)
 
 

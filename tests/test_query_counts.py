@@ -8,7 +8,8 @@ related articles, and 5 or 500 approved comments in threads.
 import pytest
 from django.urls import reverse
 
-from articles.models import SiteSettings
+from articles.models import Article, SiteSettings
+from articles.outline import outline_for
 from comments.models import Comment
 from tests.factories import make_article, make_comment, make_topic
 
@@ -25,9 +26,9 @@ PAGES = {
     "/topics/opioids/": 5,
     # topics with their article counts
     "/topics/": 1,
-    # article with its comment count, sections, FAQs, topics, related articles with
-    # their topics (one query since the topics come as an array), approved comments
-    "/articles/the-article/": 6,
+    # article with its comment count, topics and stored outline (sections and FAQs
+    # rendered), related articles with their topics, approved comments
+    "/articles/the-article/": 3,
     # any match?, count, page of matches, their sections and FAQs (best passages)
     "/search/?q=withdrawal": 5,
     # latest articles with their topics
@@ -77,6 +78,9 @@ def site(request, settings):
         for number in range(count - len(threads))
     )
     SiteSettings.load()
+    # As on a live site: the outline was stored by an earlier view (its first view
+    # costs three queries more: tests/articles/test_views.py).
+    outline_for(Article.objects.with_outline().get(pk=article.pk))
     return article
 
 

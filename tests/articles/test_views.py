@@ -79,22 +79,30 @@ def test_table_of_contents_links_resolve_to_anchors(client, long_article):
     assert len(ids) == len(re.findall(r'\sid="([^"]+)"', content)), "ids must be unique"
 
 
-def test_article_page_query_count_is_fixed(client, django_assert_num_queries, long_article):
+def test_article_page_query_count_is_fixed(
+    client, settings, django_assert_num_queries, long_article
+):
+    settings.PAGE_CACHE_SECONDS = 0  # every request renders
     related = make_article(topics=list(long_article.topics.all()))
     make_article(topics=list(long_article.topics.all()))
     SiteSettings.load()
 
-    # article (with its comment count), sections, FAQs, topics, related articles
-    # with their topics, approved comments
+    # article (with its comment count, topics and stored outline), related articles
+    # with their topics, approved comments; and, this first time, sections and FAQs
+    # to render the outline, and storing it
     with django_assert_num_queries(6) as queries:
         response = client.get(long_article.get_absolute_url())
     assert related.title in response.content.decode()
     # The full-text document is for search queries only, never loaded for the page.
     assert not any("search_vector" in query["sql"] for query in queries.captured_queries)
+    with django_assert_num_queries(3):
+        client.get(long_article.get_absolute_url())
 
     for position in range(11, 31):
         make_section(long_article, position=position)
     with django_assert_num_queries(6):
+        client.get(long_article.get_absolute_url())
+    with django_assert_num_queries(3):
         client.get(long_article.get_absolute_url())
 
 
