@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -112,9 +112,20 @@ def current_policy():
 
 def has_approved_history(name, email):
     """True when an approved comment carries both this name and this email."""
-    return (
-        Comment.objects.approved().by_email(email).filter(author_name__iexact=name.strip()).exists()
-    )
+    # Raw SQL: asked on most posts, and the ORM took several times longer to build
+    # the query than PostgreSQL to answer it (issue #6). The comparisons are those of
+    # ``approved().by_email(email).filter(author_name__iexact=name)``: LOWER() on
+    # both sides of the email, as the comment_author_email index is written.
+    with connection.cursor() as cursor:
+        cursor.execute(HISTORY_SQL, [Comment.Status.APPROVED, email.strip(), name.strip()])
+        return cursor.fetchone() is not None
+
+
+HISTORY_SQL = (
+    f'SELECT 1 FROM "{Comment._meta.db_table}" '
+    "WHERE status = %s AND LOWER(author_email) = LOWER(%s) "
+    "AND UPPER(author_name) = UPPER(%s) LIMIT 1"
+)
 
 
 def attach_point(parent):

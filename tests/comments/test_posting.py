@@ -283,6 +283,34 @@ def test_looking_up_a_commenter_by_email_can_use_the_email_index(article):
     assert query.count() == 1
 
 
+def test_the_history_query_can_use_the_email_index(article):
+    make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN {services.HISTORY_SQL}", [Status.APPROVED, "sam@example.org", "Sam Rivera"]
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "comment_author_email" in plan
+
+
+def test_the_history_needs_one_approved_comment_with_both_name_and_email(article):
+    make_comment(article, author_name="Sam Rivera", author_email="Sam@Example.org")
+    make_comment(article, author_name="Alex Kim", author_email="alex@example.org")
+    make_comment(
+        article, author_name="Jo Park", author_email="jo@example.org", status=Status.PENDING
+    )
+
+    # Blind to case and to spaces around, as the form leaves them.
+    assert services.has_approved_history(" sam RIVERA ", " sam@EXAMPLE.org ")
+    assert not services.has_approved_history("Sam Rivera", "alex@example.org")
+    assert not services.has_approved_history("Alex Kim", "sam@example.org")
+    assert not services.has_approved_history("Sam Rivera", "sam@example.org.evil")
+    assert not services.has_approved_history("Jo Park", "jo@example.org")
+
+
 # --- The lists compiled once give the same answers as phrase by phrase ---------------------
 
 
