@@ -3,7 +3,7 @@
 import hashlib
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -199,6 +199,35 @@ class Comment(models.Model):
         while comment is not None:
             yield comment
             comment = comment.parent
+
+    def earlier_threads(self):
+        """How many approved threads of the article start before this comment's thread.
+
+        A thread starts with its top-level comment; the comments pages list threads
+        oldest first. One query, and no comment is loaded: the redirect after every
+        post asks this (issue #6), and so does each permalink.
+        """
+        table = f'"{self._meta.db_table}"'
+        if self.parent_id is None:
+            started_at, params = "%s", [self.created_at]
+        else:
+            # The top-level ancestor's time, found by walking up in PostgreSQL (UNION,
+            # not UNION ALL, so that even a loop of parents would end).
+            started_at = (
+                f"(WITH RECURSIVE up (id, parent_id, created_at) AS ("
+                f"SELECT id, parent_id, created_at FROM {table} WHERE id = %s "
+                f"UNION SELECT c.id, c.parent_id, c.created_at FROM {table} c "
+                f"JOIN up ON c.id = up.parent_id) "
+                f"SELECT created_at FROM up WHERE parent_id IS NULL LIMIT 1)"
+            )
+            params = [self.parent_id]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE article_id = %s AND status = %s "
+                f"AND parent_id IS NULL AND created_at < {started_at}",
+                [self.article_id, self.Status.APPROVED, *params],
+            )
+            return cursor.fetchone()[0]
 
     @property
     def depth(self):

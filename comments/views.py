@@ -97,15 +97,7 @@ def comment_location(comment):
     url = comment.article.get_absolute_url()
     if comment.status == Comment.Status.SPAM:
         return f"{url}#comments"
-    root = comment
-    while root.parent_id is not None:
-        root = root.parent
-    earlier_threads = (
-        Comment.objects.approved()
-        .filter(article=comment.article, parent__isnull=True, created_at__lt=root.created_at)
-        .count()
-    )
-    page = earlier_threads // settings.COMMENTS_PER_PAGE + 1
+    page = comment.earlier_threads() // settings.COMMENTS_PER_PAGE + 1
     query = f"?cpage={page}" if page > 1 else ""
     return f"{url}{query}#{comment.anchor}"
 

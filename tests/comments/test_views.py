@@ -363,6 +363,29 @@ def test_comment_threads_paginate_and_a_new_comment_lands_on_its_page(
     assert "The newest thread." in page(client, article, cpage=3)
 
 
+def test_a_reply_lands_on_the_page_of_its_thread_not_of_its_own_time(
+    client, article, comment_post_data, settings, django_assert_num_queries
+):
+    settings.COMMENTS_PER_PAGE = 2
+    first, second, third = (make_comment(article) for _ in range(3))
+    reply = make_comment(article, parent=third)
+    nested = make_comment(article, parent=reply)
+    # Newer threads, and a thread set aside, change nothing for the threads before them.
+    make_comment(article)
+    make_comment(article, status=Comment.Status.TRASH)
+
+    response = post(client, article, comment_post_data(body="Replying late.", parent=nested.pk))
+
+    new = Comment.objects.get(body="Replying late.")
+    assert response["Location"].endswith(f"?cpage=2#comment-{new.pk}")
+    assert response["Location"].startswith(article.get_absolute_url())
+    with django_assert_num_queries(2):  # the comment, and its thread's place
+        permalink = Client().get(nested.get_absolute_url())
+    assert permalink["Location"] == f"{article.get_absolute_url()}?cpage=2#comment-{nested.pk}"
+    assert Client().get(first.get_absolute_url())["Location"].endswith(f"#comment-{first.pk}")
+    assert "?cpage" not in Client().get(second.get_absolute_url())["Location"]
+
+
 @pytest.mark.parametrize("count", [5, 500])
 def test_article_page_query_count_does_not_grow_with_comments(
     client, article, django_assert_num_queries, count
