@@ -70,9 +70,10 @@ class Topic(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Articles readers may see: published, with a publication time not in the future."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, now=None):
+        """Articles readers may see: published, with a publication time not in the
+        future (``now``, the current time unless given)."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def newest_first(self):
         """Order by publication time. Explicit, because Meta.ordering does not apply
@@ -126,10 +127,15 @@ class ArticleQuerySet(models.QuerySet):
 
     def related_to(self, article):
         """Other published articles sharing topics with ``article``, most shared first."""
-        topic_ids = [topic.pk for topic in article.ordered_topics]
+        return self.published().sharing_topics(
+            [topic.pk for topic in article.ordered_topics], other_than=article.pk
+        )
+
+    def sharing_topics(self, topic_ids, *, other_than):
+        """Articles (but the one with pk ``other_than``) in any of the topics
+        ``topic_ids``, those sharing most first."""
         return (
-            self.published()
-            .exclude(pk=article.pk)
+            self.exclude(pk=other_than)
             .filter(topics__in=topic_ids)
             .annotate(shared_topics=Count("topics", filter=Q(topics__in=topic_ids), distinct=True))
             .order_by("-shared_topics", "-published_at")

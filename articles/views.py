@@ -6,9 +6,12 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
+
+from recovery_site.prepared_queries import PreparedQuery
 
 from . import page_cache
 from .models import Article, Topic
@@ -72,14 +75,28 @@ class TopicListView(ListView):
         return Topic.objects.with_article_counts()
 
 
+# The article page's own queries, compiled to SQL once per process: compiling them
+# took Django more CPU than PostgreSQL needs to answer them (recovery_site/prepared_queries.py).
+published_article_by_slug = PreparedQuery(
+    lambda slug, now: (
+        Article.objects.published(now).with_outline().with_comment_count().filter(slug=slug)[:1]
+    )
+)
+related_published_articles = PreparedQuery(
+    lambda topic_ids, article_id, now: (
+        Article.objects.published(now)
+        .sharing_topics(topic_ids, other_than=article_id)
+        .for_cards_in_one_query()[:RELATED_COUNT]
+    )
+)
+
+
 @page_cache.cache_for_anonymous(query_params={"cpage": page_cache.NUMBER})
 def article_detail(request, slug):
-    article = (
-        Article.objects.published().with_outline().with_comment_count().filter(slug=slug).first()
-    )
-    if article is None:
+    found = published_article_by_slug(slug=slug, now=timezone.now())
+    if not found:
         return redirect_renamed_article(request, slug)
-    return render_article_page(request, article)
+    return render_article_page(request, found[0])
 
 
 def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
@@ -94,7 +111,12 @@ def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
 
 def render_article_page(request, article, *, status=200, **extra_context):
     """Render the article page; the comments app passes a bound form when re-showing it."""
-    related = list(Article.objects.related_to(article).for_cards_in_one_query()[:RELATED_COUNT])
+    topic_ids = [topic.pk for topic in article.ordered_topics]
+    related = (
+        related_published_articles(topic_ids=topic_ids, article_id=article.pk, now=timezone.now())
+        if topic_ids
+        else []
+    )
     # The related cards show their comment counts (the comments app declares the
     # article's own thread).
     page_cache.depends_on(request, *(page_cache.comments_stamp(other.pk) for other in related))

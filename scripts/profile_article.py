@@ -164,10 +164,12 @@ def measure_parts(application, count):
     """CPU ms of the article page's parts, each timed alone (the bench article)."""
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
+    from django.utils import timezone
 
-    from articles.models import Article, SiteSettings
+    from articles.models import SiteSettings
     from articles.outline import outline_for, render_outline
     from articles.templatetags.seo_tags import article_structured_data
+    from articles.views import published_article_by_slug, related_published_articles
     from comments.form_html import render_comment_form
     from comments.forms import CommentForm
     from comments.threads import render_threads
@@ -179,13 +181,7 @@ def measure_parts(application, count):
     site = SiteSettings.load()
 
     def article_query():
-        return (
-            Article.objects.published()
-            .with_outline()
-            .with_comment_count()
-            .filter(slug=bench.ARTICLE_SLUG)
-            .first()
-        )
+        return published_article_by_slug(slug=bench.ARTICLE_SLUG, now=timezone.now())[0]
 
     article = article_query()
     outline = outline_for(article)
@@ -200,8 +196,10 @@ def measure_parts(application, count):
     parts = {
         "article with topics, stored outline, comment count (1 query)": article_query,
         "outline, rendered only after a change (2 queries)": lambda: render_outline_again(article),
-        "related articles with their topics (1 query)": lambda: list(
-            Article.objects.related_to(article).for_cards_in_one_query()[:3]
+        "related articles with their topics (1 query)": lambda: related_published_articles(
+            topic_ids=[topic.pk for topic in article.ordered_topics],
+            article_id=article.pk,
+            now=timezone.now(),
         ),
         "comment section: approved comments, blank form": lambda: comment_section(request, article),
         "thread HTML": lambda: render_threads(
