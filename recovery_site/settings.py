@@ -138,7 +138,8 @@ _cache_options = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, reusing its redis-py client (recovery_site/cache.py).
+            "BACKEND": "recovery_site.cache.RedisCache",
             "LOCATION": REDIS_URL,
             **_cache_options,
         }
