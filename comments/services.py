@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
+from recovery_site.prepared_queries import PreparedQuery
 
 from .models import Comment, ModerationLists
 from .notifications import flag_for_moderators
@@ -58,11 +59,24 @@ def request_info(request):
     )
 
 
-def articles_for_posting():
+def articles_for_posting(now=None):
     """Published articles with only the columns that taking a comment reads."""
-    return Article.objects.published().only(
+    return Article.objects.published(now).only(
         "id", "slug", "status", "published_at", "allows_comments"
     )
+
+
+# Compiled to SQL once per process (recovery_site/prepared_queries.py): building the
+# queryset on every post cost Django more CPU than PostgreSQL takes to answer it.
+_article_for_posting = PreparedQuery(
+    lambda slug, now: articles_for_posting(now).filter(slug=slug)[:1]
+)
+
+
+def article_for_posting(slug):
+    """The published article ``slug`` (as ``articles_for_posting`` has it), or None."""
+    found = _article_for_posting(slug=slug, now=timezone.now())
+    return found[0] if found else None
 
 
 def comments_are_open(article, now=None):

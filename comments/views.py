@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -32,7 +33,9 @@ DETAILS_MAX_AGE = 365 * 24 * 3600
 
 @require_POST
 def post_comment(request, slug):
-    article = get_object_or_404(services.articles_for_posting(), slug=slug)
+    article = services.article_for_posting(slug)
+    if article is None:
+        raise Http404("No published article here.")
     form = CommentForm(request.POST, article=article, user=request.user)
     if not services.comments_are_open(article):
         return _show_again(request, article, form, status=403, problem=_("Comments are closed."))

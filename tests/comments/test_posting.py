@@ -7,8 +7,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from articles.models import Article
 from comments import services
 from comments.models import Comment, ModerationLists
 from comments.spam import Policy, Submission, contains_any, decide, is_disallowed
@@ -112,6 +114,20 @@ def test_a_held_comment_skips_the_history_query(
 
     comment = Comment.objects.latest("id")
     assert (comment.status, comment.decided_by) == (Status.PENDING, Comment.Rule.MODERATION_WORDS)
+
+
+def test_only_published_articles_take_comments(client, comment_post_data, database_tasks):
+    draft = make_article(status=Article.Status.DRAFT)
+    scheduled = make_article(published_at=timezone.now() + timezone.timedelta(hours=1))
+    published = make_article()
+
+    for article in (draft, scheduled):
+        assert post(client, article, comment_post_data()).status_code == 404
+    missing = client.post(reverse("comments:post", args=["no-such-article"]), comment_post_data())
+    assert missing.status_code == 404
+    assert not Comment.objects.exists()
+    assert post(client, published, comment_post_data()).status_code == 302
+    assert Comment.objects.get().article == published
 
 
 # --- The policy still sees the history when it matters ------------------------------------
