@@ -23,17 +23,30 @@ HOME_LATEST_COUNT = 6
 RELATED_COUNT = 3
 
 
-@page_cache.cache_for_anonymous(stamps=[page_cache.ALL_COMMENTS])
-def home(request):
-    featured = list(
-        Article.objects.published().featured().for_cards().newest_first()[:HOME_FEATURED_COUNT]
+# Compiled once per process (recovery_site/prepared_queries.py), as the article page's.
+featured_article_cards = PreparedQuery(
+    lambda now: (
+        Article.objects.published(now)
+        .featured()
+        .for_cards_in_one_query()
+        .newest_first()[:HOME_FEATURED_COUNT]
     )
-    latest = (
-        Article.objects.published()
-        .exclude(pk__in=[article.pk for article in featured])
-        .for_cards()
+)
+latest_article_cards = PreparedQuery(
+    lambda now, other_than: (
+        Article.objects.published(now)
+        .exclude(pk__in=other_than)
+        .for_cards_in_one_query()
         .newest_first()[:HOME_LATEST_COUNT]
     )
+)
+
+
+@page_cache.cache_for_anonymous(stamps=[page_cache.ALL_COMMENTS])
+def home(request):
+    now = timezone.now()
+    featured = featured_article_cards(now=now)
+    latest = latest_article_cards(now=now, other_than=[article.pk for article in featured])
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
 
