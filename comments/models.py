@@ -73,8 +73,14 @@ class Comment(models.Model):
         TRUSTED_AUTHOR = "trusted_author", _("Previously approved commenter")
         DEFAULT = "default", _("Default setting")
 
+    # No index of its own: comment_thread and comment_no_duplicates both start with
+    # the article, and every index is one more write on each post (issue #6).
     article = models.ForeignKey(
-        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="comments"
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
@@ -99,7 +105,8 @@ class Comment(models.Model):
     author_url = models.URLField(_("website"), max_length=200, blank=True)
     body = models.TextField(_("comment"), max_length=10_000)
     body_html = models.TextField(editable=False, default="")
-    body_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    # Looked up only through comment_no_duplicates (article, email, hash).
+    body_hash = models.CharField(max_length=64, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
