@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -74,7 +74,8 @@ def post_comment(request, slug):
         )
         return _show_again(request, article, form, status=400)
 
-    response = redirect(comment_location(comment))
+    # Not redirect(): it would first try the URL as a view name to reverse.
+    response = HttpResponseRedirect(comment_location(comment))
     _announce(request, comment)
     if comment.status != Comment.Status.SPAM:
         _remember_own_comment(request, response, comment)
