@@ -386,6 +386,17 @@ def test_a_reply_lands_on_the_page_of_its_thread_not_of_its_own_time(
     assert "?cpage" not in Client().get(second.get_absolute_url())["Location"]
 
 
+def test_a_loop_of_parents_written_outside_the_site_cannot_hang_a_permalink(client, article):
+    # Only a comment that is its own parent is refused by the database.
+    first = make_comment(article)
+    second = make_comment(article, parent=first)
+    Comment.objects.filter(pk=first.pk).update(parent=second)
+
+    response = client.get(second.get_absolute_url())
+
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{second.pk}"
+
+
 @pytest.mark.parametrize("count", [5, 500])
 def test_article_page_query_count_does_not_grow_with_comments(
     client, article, django_assert_num_queries, count
