@@ -19,7 +19,7 @@ PAGE_PARAMETERS = ("page", "cpage")
 
 # As Django's json_script: in a <script> element, "</script>" or "<!--" in a string
 # would end or confuse the element, so <, > and & are written as JSON escapes.
-JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+JSON_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 @register.simple_tag(takes_context=True)
@@ -48,6 +48,14 @@ def canonical_url(context, path=None):
     return f"{url}?{urlencode(kept)}" if kept else url
 
 
+def escape_for_script(text):
+    # str.replace per character is C-speed; str.translate with a dict looks up every
+    # character in Python (a quarter of the JSON-LD's cost on a long article).
+    for character, escape in JSON_SCRIPT_ESCAPES:
+        text = text.replace(character, escape)
+    return text
+
+
 def json_ld_script(data):
     """A ``<script type="application/ld+json">`` element holding ``data``.
 
@@ -56,7 +64,7 @@ def json_ld_script(data):
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     return format_html(
         '<script type="application/ld+json">{}</script>',
-        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),
+        mark_safe(escape_for_script(text)),
     )
 
 
