@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from articles import page_cache
 from articles.models import Article
 from articles.views import render_article_page
+from recovery_site.prepared_queries import PreparedQuery
 
 from . import services
 from .forms import CommentForm, timestamp_problem
@@ -193,9 +194,15 @@ def saved_details(request):
     return details if isinstance(details, dict) else {}
 
 
+# Compiled once per process (recovery_site/prepared_queries.py), as the article's own.
+approved_thread_comments = PreparedQuery(
+    lambda article_id: Comment.objects.approved().filter(article_id=article_id).for_thread()
+)
+
+
 def comment_section(request, article, form=None, problem=None):
     """Everything the comment section under an article shows, as template context."""
-    approved = list(Comment.objects.approved().filter(article=article).for_thread())
+    approved = approved_thread_comments(article_id=article.pk)
     own_ids = own_comment_ids(request)
     own_pending = (
         list(Comment.objects.pending().filter(article=article, pk__in=own_ids).for_thread())
