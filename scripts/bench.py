@@ -14,9 +14,9 @@ What it does, in about four minutes:
 3. Warms up, then measures with wrk (requests/s, p50/p90/p99; browsers'
    ``Accept-Encoding: gzip``): the article uncached and cached at 1, 16 and 64
    connections, the list and home pages at 16, a static file through WhiteNoise and
-   the same HTML through nginx (the ceilings); comment POSTs from 8 client processes
-   with flood control relaxed, then checks that every accepted comment is stored
-   exactly once; and the article's page weight.
+   the same HTML through nginx (the ceilings); comment POSTs from 8 wrk connections
+   (scripts/bench_posts.lua) with flood control relaxed, then checks that every
+   accepted comment is stored exactly once; and the article's page weight.
 4. Prints one table and writes it, with the machine's description, into
    docs/benchmarks.md (between the ``bench:results`` markers).
 
@@ -29,7 +29,6 @@ servers it starts are stopped when it exits, however it exits.
 import argparse
 import gzip
 import http.client
-import multiprocessing
 import os
 import platform
 import re
@@ -42,7 +41,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -471,79 +470,49 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def comment_client(arguments):
-    """One commenter: fetch the form once, then post distinct comments until the deadline."""
-    port, number, start_at, deadline, marker = arguments
-    status, headers, body = request(port, ARTICLE)
+POSTS_SCRIPT = BASE_DIR / "scripts" / "bench_posts.lua"
+
+
+def post_comments(env, port, duration):
+    """``COMMENT_CLIENTS`` wrk connections posting distinct comments (scripts/bench_posts.lua)
+    with the CSRF cookie, token and form timestamp of one GET; then what the database holds.
+
+    wrk, not Python clients: eight Python processes took about a fifth of the two
+    cores for themselves, which the server then lacked.
+    """
+    marker = secrets.token_hex(4)
+    _status, headers, body = request(port, ARTICLE)
     page = body.decode()
     cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", "")).group(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     timestamp = re.search(r'name="timestamp" value="([^"]+)"', page).group(1)
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    accepted, statuses, sent = 0, {}, 0
-
-    time.sleep(max(0, start_at - time.monotonic()))
-    while time.monotonic() < deadline:
-        sent += 1
-        form = urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "timestamp": timestamp,
-                "body": f"Reader {number} says thank you, note {sent} of run {marker}.",
-                "author_name": f"Bench reader {number}",
-                "author_email": f"bench{number}x{sent}@example.org",
-                "author_url": "",
-                "fax_number": "",
-                "parent": "",
-            }
-        )
-        try:
-            connection.request(
-                "POST",
-                f"/comments/post/{ARTICLE_SLUG}/",
-                body=form,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"csrftoken={cookie}",
-                },
-            )
-            response = connection.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            statuses["error"] = statuses.get("error", 0) + 1
-            continue
-        statuses[response.status] = statuses.get(response.status, 0) + 1
-        if response.status == 302:
-            accepted += 1
-        if response.getheader("Connection", "").lower() == "close":
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.close()
-    return accepted, statuses, time.monotonic()
-
-
-def post_comments(env, port, duration):
-    marker = secrets.token_hex(4)
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{COMMENT_CLIENTS}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(POSTS_SCRIPT),
+        f"http://127.0.0.1:{port}/",
+        "--",
+        token,
+        timestamp,
+        cookie,
+        marker,
+        f"/comments/post/{ARTICLE_SLUG}/",
+    ]
     cpu_before = server_cpu_seconds(port)
-    with multiprocessing.get_context("spawn").Pool(COMMENT_CLIENTS) as pool:
-        # Every client fetches its form first, then all start posting at once.
-        start_at = time.monotonic() + 3
-        results = pool.map(
-            comment_client,
-            [
-                (port, number, start_at, start_at + duration, marker)
-                for number in range(1, COMMENT_CLIENTS + 1)
-            ],
-        )
-    elapsed = max(result[2] for result in results) - start_at
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    # wrk stops at the deadline without waiting for the answers in flight; their posts
+    # are still stored (at most one per connection): wait for them before counting.
+    time.sleep(1)
     cpu_used = server_cpu_seconds(port) - cpu_before
-    accepted = sum(result[0] for result in results)
-    statuses = {}
-    for _accepted, client_statuses, _end in results:
-        for status, count in client_statuses.items():
-            statuses[status] = statuses.get(status, 0) + count
+    result = parse_wrk(output)
+    accepted, refused = (
+        int(n) for n in re.search(r"bench-posts accepted=(\d+) refused=(\d+)", output).groups()
+    )
     stored, duplicated = (
         int(n)
         for n in manage(
@@ -556,15 +525,33 @@ def post_comments(env, port, duration):
             capture=True,
         ).split()
     )
+    answered = accepted + refused
     return {
         "accepted": accepted,
-        "rps": accepted / elapsed,
+        # wrk's requests/s counts every answer; the accepted ones' share of it.
+        "rps": result["rps"] * accepted / max(1, answered),
         "stored": stored,
         "duplicated": duplicated,
-        "statuses": statuses,
-        # Includes the 8 initial GETs of the form: a rounding error.
-        "cpu_ms": cpu_used * 1000 / max(1, sum(statuses.values())),
+        "unanswered": stored - accepted,
+        "statuses": {302: accepted, "other": refused, "socket errors": socket_errors(output)},
+        "cpu_ms": cpu_used * 1000 / max(1, stored + refused),
     }
+
+
+def socket_errors(output):
+    found = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return sum(int(n) for n in found.groups()) if found else 0
+
+
+def stored_exactly_once(posts):
+    """Every accepted comment stored once: none lost, none twice, and no more stored
+    than accepted except those still in flight when wrk stopped (one per connection)."""
+    return (
+        not posts["duplicated"]
+        and posts["accepted"] <= posts["stored"] <= posts["accepted"] + COMMENT_CLIENTS
+    )
 
 
 def page_weight(port):
@@ -768,7 +755,8 @@ def full_run(env, pg_version, duration, note):
     posts = post_comments(env, cached, duration)
     rows.append(
         (
-            f"Comment POSTs (accepted; {posts['stored']} stored, {posts['duplicated']} duplicated)",
+            f"Comment POSTs (accepted; {posts['stored']} stored, {posts['unanswered']} of them "
+            f"in flight at the end; {posts['duplicated']} duplicated)",
             COMMENT_CLIENTS,
             {
                 "rps": posts["rps"],
@@ -857,9 +845,7 @@ def targets(rows, posts, weights, transfer, has_nginx):
         return "met" if ok else "**not met**"
 
     share = cached["rps"] / ceiling["rps"] * 100
-    posts_ok = (
-        posts["rps"] >= 300 and posts["accepted"] == posts["stored"] and not posts["duplicated"]
-    )
+    posts_ok = posts["rps"] >= 300 and stored_exactly_once(posts)
     return [
         "| Target (issue #6) | Measured | |",
         "| --- | --- | --- |",

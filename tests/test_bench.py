@@ -74,3 +74,23 @@ def test_the_bench_database_sits_beside_the_configured_one(bench):
         bench.with_database("postgres://postgres@127.0.0.1:5432/test", "recovery_bench")
         == "postgres://postgres@127.0.0.1:5432/recovery_bench"
     )
+
+
+def test_socket_errors_are_summed_from_wrk_output(bench):
+    assert bench.socket_errors(WRK_OUTPUT) == 3
+    assert bench.socket_errors("Requests/sec: 10\n") == 0
+
+
+@pytest.mark.parametrize(
+    ("accepted", "stored", "duplicated", "verdict"),
+    [
+        (100, 100, 0, True),
+        (100, 108, 0, True),  # one post per connection still in flight when wrk stopped
+        (100, 99, 0, False),  # an accepted comment is missing
+        (100, 109, 0, False),  # more stored than could have been in flight
+        (100, 100, 1, False),  # a comment stored twice
+    ],
+)
+def test_each_accepted_comment_must_be_stored_once(bench, accepted, stored, duplicated, verdict):
+    posts = {"accepted": accepted, "stored": stored, "duplicated": duplicated}
+    assert bench.stored_exactly_once(posts) is verdict
