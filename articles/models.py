@@ -85,11 +85,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(is_featured=True)
 
     def for_cards(self):
-        """Fetch what an article card shows: topics (one extra query), comment count."""
-        return self.without_search_document().prefetch_related("topics").with_comment_count()
-
-    def for_cards_in_one_query(self):
-        """Like ``for_cards()``, with each card's topics in the same query, not a second."""
+        """Fetch what an article card shows, in one query: the comment count and the
+        topics (``with_topic_rows()``), without the full-text document."""
         return self.without_search_document().with_comment_count().with_topic_rows()
 
     def with_topic_rows(self):
@@ -287,8 +284,7 @@ class Article(models.Model):
     @property
     def ordered_topics(self):
         """The article's topics in name order: from the ``topic_rows`` that
-        ``with_topic_rows()`` annotated, else the relation (prefetched by
-        ``for_cards()``)."""
+        ``with_topic_rows()`` annotated, else the relation."""
         rows = getattr(self, "topic_rows", None)
         if rows is None:
             return self.topics.all()

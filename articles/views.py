@@ -26,17 +26,14 @@ RELATED_COUNT = 3
 # Compiled once per process (recovery_site/prepared_queries.py), as the article page's.
 featured_article_cards = PreparedQuery(
     lambda now: (
-        Article.objects.published(now)
-        .featured()
-        .for_cards_in_one_query()
-        .newest_first()[:HOME_FEATURED_COUNT]
+        Article.objects.published(now).featured().for_cards().newest_first()[:HOME_FEATURED_COUNT]
     )
 )
 latest_article_cards = PreparedQuery(
     lambda now, other_than: (
         Article.objects.published(now)
         .exclude(pk__in=other_than)
-        .for_cards_in_one_query()
+        .for_cards()
         .newest_first()[:HOME_LATEST_COUNT]
     )
 )
@@ -99,7 +96,7 @@ related_published_articles = PreparedQuery(
     lambda topic_ids, article_id, now: (
         Article.objects.published(now)
         .sharing_topics(topic_ids, other_than=article_id)
-        .for_cards_in_one_query()[:RELATED_COUNT]
+        .for_cards()[:RELATED_COUNT]
     )
 )
 
