@@ -16,12 +16,16 @@ at worst it is rendered once more on the next view; never shown out of date.
 
 import functools
 import hashlib
+import logging
 
+from django.db import DatabaseError, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template, render_to_string
 
 from .models import ArticleOutline
 from .structured_data import faq_entries
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "articles/includes/article_outline.html"
 
@@ -52,20 +56,33 @@ def outline_for(article):
     if is_current(stored, article):
         return stored
     outline = render_outline(article)
-    ArticleOutline.objects.bulk_create(
-        [outline],
-        update_conflicts=True,
-        unique_fields=["article"],
-        update_fields=[
-            "content_version",
-            "template_key",
-            "html",
-            "faq_entries",
-            "reading_minutes",
-        ],
-    )
+    store(outline)
     article.stored_outline = outline
     return outline
+
+
+def store(outline):
+    """Save ``outline`` over the article's previous one. A database that refuses the
+    write (read-only for maintenance, say) costs the next view a render again, not
+    this reader their page."""
+    try:
+        with transaction.atomic():
+            ArticleOutline.objects.bulk_create(
+                [outline],
+                update_conflicts=True,
+                unique_fields=["article"],
+                update_fields=[
+                    "content_version",
+                    "template_key",
+                    "html",
+                    "faq_entries",
+                    "reading_minutes",
+                ],
+            )
+    except DatabaseError:
+        logger.warning(
+            "Could not store the outline of article %s", outline.article_id, exc_info=True
+        )
 
 
 def render_outline(article):

@@ -79,7 +79,7 @@ def site(request, settings):
     )
     SiteSettings.load()
     # As on a live site: the outline was stored by an earlier view (its first view
-    # costs three queries more: tests/articles/test_views.py).
+    # costs five statements more: tests/articles/test_views.py).
     outline_for(Article.objects.with_outline().get(pk=article.pk))
     return article
 

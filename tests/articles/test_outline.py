@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from articles import outline
 from articles.models import FAQ, Article, ArticleOutline, Section
@@ -162,3 +162,17 @@ def test_the_outline_holds_nothing_per_visitor(client, article):
     page(client, article)
     html = ArticleOutline.objects.get(article=article).html
     assert "csrfmiddlewaretoken" not in html and "timestamp" not in html
+
+
+def test_a_database_that_refuses_to_store_the_outline_still_shows_the_page(
+    client, article, monkeypatch, caplog
+):
+    def read_only(*args, **kwargs):
+        raise DatabaseError("cannot execute INSERT in a read-only transaction")
+
+    monkeypatch.setattr(ArticleOutline.objects, "bulk_create", read_only)
+
+    content = page(client, article)
+    assert "Section heading 3" in content
+    assert not ArticleOutline.objects.filter(article=article).exists()
+    assert "Could not store the outline" in caplog.text
