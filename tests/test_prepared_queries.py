@@ -106,3 +106,35 @@ def test_a_naive_time_is_refused():
 
     with pytest.raises(ValueError, match="aware"):
         prepared(slug="any", now=datetime.datetime(2026, 1, 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_share_the_compiled_query_each_on_its_own_connection():
+    # gunicorn runs two threads per process, each with its own database connection.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    articles = [make_article(title=f"Thread article {n}") for n in range(4)]
+    prepared = PreparedQuery(article_page_query)
+    prepared(slug=articles[0].slug, now=timezone.now())  # compiled on this thread
+
+    def look_up_each(offset):
+        found = []
+        try:
+            for step in range(40):
+                wanted = articles[(offset + step) % len(articles)]
+                [got] = prepared(slug=wanted.slug, now=timezone.now())
+                found.append((wanted.pk, got.pk, got.title == wanted.title))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                return found, cursor.fetchone()[0]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(look_up_each, [0, 1]))
+
+    for found, _connection in results:
+        assert all(wanted == got and same_title for wanted, got, same_title in found)
+    assert results[0][1] != results[1][1], "each thread has its own connection"
