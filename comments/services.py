@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -124,22 +124,28 @@ def current_policy():
     )
 
 
+def approved_history(name, email):
+    """Approved comments carrying both this name and this email, blind to case and to
+    spaces around (``by_email`` compares as the comment_author_email index is written).
+    Unordered: whether there is one is the question, and an order would steer the
+    planner away from that index."""
+    return (
+        Comment.objects.approved()
+        .by_email(email)
+        .filter(author_name__iexact=name.strip())
+        .order_by()
+    )
+
+
+# Asked on most posts: compiled once per process (recovery_site/prepared_queries.py).
+_first_approved_history = PreparedQuery(
+    lambda name, email: approved_history(name, email).only("pk")[:1]
+)
+
+
 def has_approved_history(name, email):
     """True when an approved comment carries both this name and this email."""
-    # Raw SQL: asked on most posts, and the ORM took several times longer to build
-    # the query than PostgreSQL to answer it (issue #6). The comparisons are those of
-    # ``approved().by_email(email).filter(author_name__iexact=name)``: LOWER() on
-    # both sides of the email, as the comment_author_email index is written.
-    with connection.cursor() as cursor:
-        cursor.execute(HISTORY_SQL, [Comment.Status.APPROVED, email.strip(), name.strip()])
-        return cursor.fetchone() is not None
-
-
-HISTORY_SQL = (
-    f'SELECT 1 FROM "{Comment._meta.db_table}" '
-    "WHERE status = %s AND LOWER(author_email) = LOWER(%s) "
-    "AND UPPER(author_name) = UPPER(%s) LIMIT 1"
-)
+    return bool(_first_approved_history(name=name.strip(), email=email.strip()))
 
 
 def attach_point(parent):

@@ -38,7 +38,9 @@ def _stand_in_for(value):
     if isinstance(value, int):
         return -(10**12) - number
     if isinstance(value, str):
-        return f"\x1fstand-in-{number}\x1f"
+        # Mixed case and no spaces: a value Django changed the case of or stripped
+        # on its way to the SQL would not be found there, and be refused.
+        return f"Prepared-Query-Stand-In-{number}"
     if isinstance(value, datetime.datetime):
         return datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
             microseconds=number
