@@ -122,12 +122,6 @@ class ArticleQuerySet(models.QuerySet):
         """Articles that were reachable at ``old_slug`` before a slug change."""
         return self.filter(slug_redirects__old_slug=old_slug)
 
-    def related_to(self, article):
-        """Other published articles sharing topics with ``article``, most shared first."""
-        return self.published().sharing_topics(
-            [topic.pk for topic in article.ordered_topics], other_than=article.pk
-        )
-
     def sharing_topics(self, topic_ids, *, other_than):
         """Articles (but the one with pk ``other_than``) in any of the topics
         ``topic_ids``, those sharing most first."""
@@ -288,7 +282,13 @@ class Article(models.Model):
         rows = getattr(self, "topic_rows", None)
         if rows is None:
             return self.topics.all()
-        return [Topic(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+        # The article page asks five times (tags, breadcrumbs, JSON-LD, related
+        # articles): make the instances once per fetched rows.
+        return self._made_from(
+            rows,
+            lambda: [Topic(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows],
+            name="ordered_topics",
+        )
 
     @property
     def hero_picture(self):
@@ -297,9 +297,14 @@ class Article(models.Model):
         # JSON-LD), and each build makes a dozen media URLs: keep it while the record
         # is the same object (saving a new picture assigns a new record).
         record = self.hero_renditions
-        kept = self.__dict__.get("_hero_picture")
-        if kept is None or kept[0] is not record:
-            kept = self.__dict__["_hero_picture"] = (record, HeroPicture.from_record(record))
+        return self._made_from(record, lambda: HeroPicture.from_record(record), name="hero_picture")
+
+    def _made_from(self, source, make, *, name):
+        """``make()``, kept on the instance under ``name`` for as long as ``source`` is
+        the same object (reassigning the field or fetching again makes it anew)."""
+        kept = self.__dict__.get(f"_made_{name}")
+        if kept is None or kept[0] is not source:
+            kept = self.__dict__[f"_made_{name}"] = (source, make())
         return kept[1]
 
     @property
