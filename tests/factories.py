@@ -80,3 +80,24 @@ def make_comment(article, **overrides):
     }
     fields.update(overrides)
     return Comment.objects.create(article=article, **fields)
+
+
+def make_threads(article, count):
+    """``count`` approved comments on ``article``: a fifth start threads, the rest are
+    replies spread over them (inserted at once, so hundreds stay quick)."""
+    from comments.models import Comment
+
+    threads = [make_comment(article) for _ in range(max(1, count // 5))]
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            parent=threads[number % len(threads)],
+            author_name=f"Reader {number}",
+            author_email=f"reader{number}@example.org",
+            body=f"Reply number {number}",
+            body_html=f"<p>Reply number {number}</p>",
+            body_hash=f"{number:064d}",
+            status=Comment.Status.APPROVED,
+        )
+        for number in range(count - len(threads))
+    )

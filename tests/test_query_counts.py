@@ -11,7 +11,7 @@ from django.urls import reverse
 from articles.models import Article, SiteSettings
 from articles.outline import outline_for
 from comments.models import Comment
-from tests.factories import make_article, make_comment, make_topic
+from tests.factories import make_article, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -62,21 +62,7 @@ def site(request, settings):
     )
     for _ in range(4):
         make_article(topics=[opioids])
-    count = request.param
-    threads = [make_comment(article) for _ in range(count // 5)]
-    Comment.objects.bulk_create(
-        Comment(
-            article=article,
-            parent=threads[number % len(threads)],
-            author_name=f"Reader {number}",
-            author_email=f"reader{number}@example.org",
-            body=f"Reply number {number}",
-            body_html=f"<p>Reply number {number}</p>",
-            body_hash=f"{number:064d}",
-            status=Comment.Status.APPROVED,
-        )
-        for number in range(count - len(threads))
-    )
+    make_threads(article, request.param)
     SiteSettings.load()
     # As on a live site: the outline was stored by an earlier view (its first view
     # costs five statements more: tests/articles/test_views.py).

@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles.models import Article, SiteSettings
 from articles.outline import outline_for
 from comments.models import Comment
-from tests.factories import make_article, make_comment, make_topic
+from tests.factories import make_article, make_comment, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -402,21 +402,7 @@ def test_a_loop_of_parents_written_outside_the_site_cannot_hang_a_permalink(clie
 def test_article_page_query_count_does_not_grow_with_comments(
     client, article, django_assert_num_queries, count
 ):
-    parents = [make_comment(article) for _ in range(count // 5)]
-    Comment.objects.bulk_create(
-        [
-            Comment(
-                article=article,
-                parent=parents[number % len(parents)],
-                author_name=f"Reply {number}",
-                author_email=f"r{number}@example.org",
-                body=f"Reply text {number}",
-                body_hash=f"{number:064d}",
-                status="approved",
-            )
-            for number in range(count - len(parents))
-        ]
-    )
+    make_threads(article, count)
     SiteSettings.load()
     outline_for(Article.objects.with_outline().get(pk=article.pk))  # stored, as once live
 
