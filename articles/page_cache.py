@@ -10,10 +10,12 @@
   a stamp a new random value when what it stands for changes; a page whose stamps no
   longer match is a miss. A page also expires when the next scheduled article goes
   public, or when its view says so (comments closing).
-- Per-visitor values inside a page (the CSRF token, the comment form's signed
-  timestamp) are holes in the stored copy, filled on every response without a query.
-  The text between holes is stored gzip-compressed, so a response is joined, not
-  compressed.
+- A shared page carries nothing per reader, so every anonymous reader gets the same
+  bytes (stored once as they are and once gzipped), with an ETag and Last-Modified, and
+  a front cache (nginx, deploy/nginx.conf) may keep them for ``FRONT_CACHE_SECONDS``.
+  Views learn with ``is_shared()`` that a form must leave out its CSRF token and signed
+  timestamp (the comment form's script fetches them); a page that asked for a CSRF
+  token anyway is not stored.
 - ``FastPath`` (in front of Django, recovery_site/wsgi.py) answers a request it has
   seen Django answer from this cache with the same page and headers, without running
   Django's middleware.
@@ -22,19 +24,17 @@ The stamps live in the cache itself, so every process that serves pages or write
 content must share it: the page cache is on by default only with ``REDIS_URL``.
 """
 
+import gzip
 import hashlib
 import logging
 import re
 import secrets
-import struct
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -45,11 +45,6 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpResponse, parse_cookie
-from django.middleware.csrf import (
-    CSRF_ALLOWED_CHARS,
-    CSRF_SECRET_LENGTH,
-    CsrfViewMiddleware,
-)
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
@@ -70,7 +65,7 @@ ALL_COMMENTS = "comments"
 _WRITES = "writes"
 # Part of every key: raise it when the stored format (_Page) changes, so that a new
 # release never unpickles an old release's pages.
-_PREFIX = "pagecache:2:"
+_PREFIX = "pagecache:3:"
 _NEXT_PUBLICATION = _PREFIX + "next-publication"
 # Where _respond leaves the page it answered with, in the request's WSGI environ.
 _SERVED = "recovery_site.page_cache.served"
@@ -79,9 +74,6 @@ _SERVED = "recovery_site.page_cache.served"
 # random strings) renders uncached instead of filling the cache.
 NUMBER = re.compile(r"[1-9][0-9]{0,3}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
-
-# A browser may keep a page with holes for this long (its form timestamp ages).
-_VISITOR_COPY_SECONDS = 6 * 3600
 
 
 def comments_stamp(article_id):
@@ -182,6 +174,7 @@ def _next_new_year(now):
 class _Dependencies:
     stamps: set = field(default_factory=set)
     expires_at: float | None = None
+    shared: bool = False  # rendered for every anonymous reader (is_shared())
 
 
 def _dependencies(request):
@@ -204,34 +197,10 @@ def expire_at(request, when):
     deps.expires_at = at if deps.expires_at is None else min(deps.expires_at, at)
 
 
-# --- Per-visitor holes and personal cookies ---------------------------------------
+# --- Personal requests and shared pages -------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Hole:
-    marker: str
-    placeholder: str
-    pattern: re.Pattern
-    fill: object
-
-
-_holes = {}
 _personal_cookies = set()
-
-
-def hidden_input_hole(name, fill):
-    """Treat the value of every ``<input type="hidden" name="NAME">`` as per-visitor.
-
-    ``fill(request)`` returns the value for one response; it must not query the
-    database.
-    """
-    _holes[name] = _Hole(
-        marker=f'name="{name}"',
-        # An HTML comment cannot come from sanitised content or escaped text.
-        placeholder=f"<!--page-cache:{name}-->",
-        pattern=re.compile(rf'(<input type="hidden" name="{re.escape(name)}" value=")[^"]*(")'),
-        fill=fill,
-    )
 
 
 def personal_cookies(*names):
@@ -239,47 +208,13 @@ def personal_cookies(*names):
     _personal_cookies.update(names)
 
 
-# Random bytes to CSRF characters: a byte b below 248 (4 x 62) becomes character
-# b % 62, uniformly; bytes from 248 up are dropped rather than make some likelier.
-_CSRF_BYTES = bytes(ord(CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]) for b in range(256))
-_CSRF_DROPPED = bytes(range(256 - 256 % len(CSRF_ALLOWED_CHARS), 256))
-
-
-def _random_csrf_string():
-    """What django.middleware.csrf._get_new_csrf_string makes (32 characters drawn
-    uniformly from CSRF_ALLOWED_CHARS by the OS's secure generator), from one call to
-    the generator instead of 32: on a cached page, Django's took a third of a hit."""
-    found = b""
-    while len(found) < CSRF_SECRET_LENGTH:
-        found += secrets.token_bytes(48).translate(_CSRF_BYTES, _CSRF_DROPPED)
-    return found[:CSRF_SECRET_LENGTH].decode()
-
-
-_CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
-
-
-def _csrf_token(request):
-    """django.middleware.csrf.get_token(), with the generator above: the visitor's
-    secret (a new one if they have none) under a fresh mask, and the cookie flagged
-    for CsrfViewMiddleware (or the fast path) to send."""
-    secret = request.META.get("CSRF_COOKIE")
-    if secret is None:
-        secret = request.META["CSRF_COOKIE"] = _random_csrf_string()
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    chars, index = CSRF_ALLOWED_CHARS, _CSRF_INDEX
-    mask = _random_csrf_string()
-    cipher = "".join(
-        chars[(index[x] + index[y]) % len(chars)] for x, y in zip(secret, mask, strict=True)
-    )
-    return mask + cipher
-
-
-hidden_input_hole("csrfmiddlewaretoken", _csrf_token)
+def personal_cookie_names():
+    """Every cookie that makes a request personal (a front cache must pass it by too)."""
+    return sorted({settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies})
 
 
 def _is_personal(request):
-    names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
-    return any(name in request.COOKIES for name in names)
+    return any(name in request.COOKIES for name in personal_cookie_names())
 
 
 def _is_shareable_query(request, query_params):
@@ -291,126 +226,23 @@ def _is_shareable_query(request, query_params):
     return True
 
 
-def _punch_holes(html):
-    """Return ``html`` with each per-visitor value replaced by its placeholder, or
-    None when that cannot be done safely."""
-    for hole in _holes.values():
-        if hole.placeholder in html:
-            return None
-        expected = html.count(hole.marker)
-        html, count = hole.pattern.subn(rf"\g<1>{hole.placeholder}\g<2>", html)
-        # Every field of that name must have been matched, or its value would be shared.
-        if count != expected:
-            return None
-    return html
+def is_shared(request):
+    """Whether the page being rendered will be served to every anonymous reader.
+
+    Such a page carries nothing per reader: a form on it leaves out its CSRF token and
+    anything signed for one reader, which the reader's browser fetches when needed
+    (comments:form_token).
+    """
+    deps = getattr(request, "_page_cache", None)
+    return deps is not None and deps.shared
 
 
-def _hole_values(page, request):
-    # One value per hole name and response, as one page may show a form twice.
-    return {name: _holes[name].fill(request).encode() for name in page.hole_names}
-
-
-# --- Pre-compressed pages ---------------------------------------------------------
-#
-# The holes make every response different, so compressing a whole page per response
-# (GZipMiddleware) would cost milliseconds. Instead each stretch of text between two
-# holes is deflated once, when the page is stored, flushed with Z_FULL_FLUSH so that it
-# ends on a byte boundary and refers to nothing before it: stretches and hole values can
-# then be joined into one deflate stream. Hole values go in as stored (uncompressed)
-# blocks, so a secret (the CSRF token) is never compressed together with other text,
-# which also rules out BREACH-style guessing. The gzip trailer's CRC-32 is continued from
-# the stored CRC of the text before the first hole (long stretches after a hole are
-# combined from their own stored CRC), so a response costs no pass over the page.
-
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # GZipMiddleware's test
 _GZIP_MIN_SIZE = 200  # GZipMiddleware does not compress shorter responses
-_FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed codes
-# The random-length file name GZipMiddleware also adds (against length-based guessing).
-_GZIP_PADDING = 100
-_CRC_POLY = 0xEDB88320
-# Combining CRCs in Python costs about as much as zlib reading 40 KB: shorter stretches
-# after a hole are simply read.
-_CRC_COMBINE_FROM = 32 * 1024
-
-
-def _deflate(data):
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
-
-
-def _stored_blocks(data):
-    # Non-final stored blocks: a header byte, the length and its complement, the bytes.
-    return b"".join(
-        b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
-        for chunk in (data[start : start + 0xFFFF] for start in range(0, len(data), 0xFFFF))
-    )
-
-
-def _crc_multiply(a, b):
-    # Multiply two polynomials modulo the CRC-32 polynomial (bit-reflected), as zlib's
-    # crc32_combine does.
-    high = 1 << 31
-    product = 0
-    while a:
-        if a & high:
-            product ^= b
-            a ^= high
-        high >>= 1
-        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
-    return product
-
-
-_X_POWERS = [1 << 30]  # x^(2^n) modulo the polynomial, for n = 0, 1, ...
-for _ in range(63):
-    _X_POWERS.append(_crc_multiply(_X_POWERS[-1], _X_POWERS[-1]))
-
-
-def _crc_shift(length):
-    """x^(8 * length) modulo the polynomial: what moves a CRC past ``length`` bytes."""
-    power, n = 1 << 31, 3
-    while length:
-        if length & 1:
-            power = _crc_multiply(_X_POWERS[n], power)
-        length >>= 1
-        n += 1
-    return power
-
-
-def _crc_combine(crc, shift, next_crc):
-    """The CRC-32 of A + B from crc(A), crc(B) and _crc_shift(len(B))."""
-    return _crc_multiply(shift, crc) ^ next_crc
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # GZipMiddleware's test
 
 
 def _accepts_gzip(page, meta):
-    return page.size >= _GZIP_MIN_SIZE and _ACCEPTS_GZIP.search(
-        meta.get("HTTP_ACCEPT_ENCODING", "")
-    )
-
-
-def _body(page, values, compress):
-    """The page's bytes with ``values`` in its holes, gzipped if ``compress``."""
-    parts, names = page.parts, page.holes
-    if not compress:
-        body = [parts[0]]
-        for name, part in zip(names, parts[1:], strict=True):
-            body += (values[name], part)
-        return b"".join(body)
-    filename = b"a" * secrets.randbelow(_GZIP_PADDING) + b"\x00"
-    # Magic, deflate, FNAME flag, no time, no extra flags, unknown OS.
-    body = [b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff", filename, page.deflated[0]]
-    crc, size = page.crcs[0], page.size
-    for index, name in enumerate(names, start=1):
-        value = values[name]
-        body += (_stored_blocks(value), page.deflated[index])
-        crc = zlib.crc32(value, crc)
-        part = page.parts[index]
-        if len(part) < _CRC_COMBINE_FROM:
-            crc = zlib.crc32(part, crc)
-        else:
-            crc = _crc_combine(crc, page.shifts[index], page.crcs[index])
-        size += len(value)
-    body += (_FINAL_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF))
-    return b"".join(body)
+    return page.gzipped is not None and _ACCEPTS_GZIP.search(meta.get("HTTP_ACCEPT_ENCODING", ""))
 
 
 # --- The decorator ----------------------------------------------------------------
@@ -418,41 +250,23 @@ def _body(page, values, compress):
 
 @dataclass
 class _Page:
-    # The text between holes (UTF-8), hole names between them (len(parts) - 1), and,
-    # for every part, its raw deflate stream, CRC-32 and _crc_shift(len(part)).
-    parts: tuple
-    holes: tuple
-    deflated: tuple
-    crcs: tuple
-    shifts: tuple
-    size: int  # of the parts together
+    body: bytes  # UTF-8 as rendered
+    gzipped: bytes | None  # None for pages too short to be worth compressing
     headers: dict
     stamps: dict
     digest: str
     stored_at: float
     expires_at: float
 
-    @property
-    def has_holes(self):
-        return bool(self.holes)
 
-    @property
-    def hole_names(self):
-        return set(self.holes)
-
-
-def _page_from_html(html, charset, **fields):
-    placeholders = {hole.placeholder: name for name, hole in _holes.items()}
-    pieces = re.split(f"({'|'.join(map(re.escape, placeholders))})", html) if _holes else [html]
-    parts = tuple(piece.encode(charset) for piece in pieces[::2])
+def _page_from_html(body, **fields):
     return _Page(
-        parts=parts,
-        holes=tuple(placeholders[piece] for piece in pieces[1::2]),
-        deflated=tuple(_deflate(part) for part in parts),
-        crcs=tuple(zlib.crc32(part) for part in parts),
-        shifts=tuple(_crc_shift(len(part)) for part in parts),
-        size=sum(len(part) for part in parts),
-        digest=hashlib.sha256(html.encode()).hexdigest()[:16],
+        body=body,
+        # Compressed once, when stored, at the highest level: every reader gets these bytes.
+        gzipped=gzip.compress(body, compresslevel=9, mtime=0)
+        if len(body) >= _GZIP_MIN_SIZE
+        else None,
+        digest=hashlib.sha256(body).hexdigest()[:16],
         **fields,
     )
 
@@ -534,8 +348,10 @@ def _lookup(key, now):
 
 
 def _store(key, request, response, writes_before, stamps, now):
-    html = _punch_holes(response.content.decode(response.charset))
-    if html is None:
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        # The page holds this reader's CSRF token (a template used {% csrf_token %}
+        # where is_shared() said not to): it is theirs alone.
+        logger.warning("Page %s asked for a CSRF token; not stored for sharing", request.path)
         return None
     deps = _dependencies(request)
     values = _current_stamps([CONTENT, _WRITES, *stamps, *deps.stamps])
@@ -557,8 +373,7 @@ def _store(key, request, response, writes_before, stamps, now):
         if name.lower() not in {"cache-control", "etag", "last-modified", "expires"}
     }
     page = _page_from_html(
-        html,
-        response.charset,
+        response.content,
         headers=headers,
         stamps=values,
         stored_at=now,
@@ -569,38 +384,31 @@ def _store(key, request, response, writes_before, stamps, now):
     return page
 
 
-def _validators(page, meta):
-    """The page's ETag and Last-Modified (None for pages with holes) for one visitor."""
-    if page.has_holes:
-        # The copy carries this visitor's CSRF token and form timestamp: only their
-        # browser may keep it, and only while both still work.
-        secret = meta.get("CSRF_COOKIE", "")
-        window = int(time.time() // _VISITOR_COPY_SECONDS)
-        visitor = hashlib.sha256(f"{secret}:{window}".encode()).hexdigest()[:12]
-        return f'W/"{page.digest}-{visitor}"', None
+def _validators(page):
+    """The page's ETag and Last-Modified time."""
     return f'W/"{page.digest}"', int(page.stored_at)
 
 
 def _respond(request, key, page, status):
-    values = _hole_values(page, request)
     compress = _accepts_gzip(page, request.META)
-    response = HttpResponse(_body(page, values, compress))
+    response = HttpResponse(page.gzipped if compress else page.body)
     for name, value in page.headers.items():
         response[name] = value
     response["X-Page-Cache"] = status
     patch_vary_headers(response, ["Cookie"])
-    if page.size >= _GZIP_MIN_SIZE:
+    if page.gzipped is not None:
         # As GZipMiddleware would; it leaves a response with Content-Encoding alone.
         patch_vary_headers(response, ["Accept-Encoding"])
     if compress:
         response["Content-Encoding"] = "gzip"
-    etag, last_modified = _validators(page, request.META)
+    etag, last_modified = _validators(page)
     response["ETag"] = etag
-    if page.has_holes:
-        patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
-    else:
-        response["Last-Modified"] = http_date(last_modified)
-        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    response["Last-Modified"] = http_date(last_modified)
+    # Browsers ask again each time (a 304 when nothing changed); a front cache may
+    # answer for us for a second or so (X-Accel-Expires is for it alone: nginx drops it).
+    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    if settings.FRONT_CACHE_SECONDS:
+        response["X-Accel-Expires"] = str(settings.FRONT_CACHE_SECONDS)
     # Tells FastPath (below) which stored page this request was answered with.
     request.META[_SERVED] = (key, page)
     return get_conditional_response(
@@ -632,6 +440,7 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
             if not settings.PAGE_CACHE_SECONDS or not _is_shareable_query(request, query_params):
                 return view(request, *args, **kwargs)
 
+            _dependencies(request).shared = True
             now = time.time()
             key = _page_key(request, query_params)
             page = _lookup(key, now)
@@ -661,9 +470,8 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
 # fast path answers the same request before Django: it keeps, per exact request
 # (scheme, host and port headers, path, query string), which stored page Django last
 # answered it with and the headers Django's middleware sent with it (security headers,
-# CSP, Vary, Cache-Control...). Only values that differ per response are made here:
-# hole values, ETag, Last-Modified, Content-Length and -Encoding, and the CSRF cookie
-# (by Django's own CSRF middleware code). So the fast path serves only what Django
+# CSP, Vary, Cache-Control...). Only what differs per page or encoding is made here:
+# ETag, Last-Modified, Content-Length and -Encoding. So the fast path serves only what Django
 # already decided for that very request: a valid host (Django checked ALLOWED_HOSTS),
 # no HTTPS redirect, a query string its view shares. Anything else falls through:
 # unknown or personal requests, a page changed or not yet seen in this process, a
@@ -718,8 +526,6 @@ def _route_key(environ):
     """What identifies a request to the fast path, or None when it must go to Django."""
     if not settings.PAGE_CACHE_SECONDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
-    if settings.CSRF_USE_SESSIONS:  # the token would be in the session: personal
-        return None
     cookie_header = environ.get("HTTP_COOKIE")
     if cookie_header:
         cookies = parse_cookie(cookie_header)
@@ -742,35 +548,10 @@ def _route_key(environ):
     )
 
 
-_csrf_middleware = CsrfViewMiddleware(lambda request: None)
-
-
-_COOKIE_STAND_IN = "S" * CSRF_SECRET_LENGTH
-_cookie_headers = {}
-
-
 @receiver(setting_changed)
-def _forget_made_headers(**kwargs):
+def _forget_learned_routes(**kwargs):
     # Settings change while running only in tests; what was learned came from the old.
-    _cookie_headers.clear()
     _routes.clear()
-
-
-def _csrf_cookie_header(request):
-    """The Set-Cookie header CsrfViewMiddleware sends, made by its own code once a
-    second (the expiry date has one-second steps) with a stand-in secret."""
-    second = int(time.time())
-    made = _cookie_headers.get(second)
-    if made is None:
-        response = HttpResponse()
-        _csrf_middleware._set_csrf_cookie(
-            SimpleNamespace(META={"CSRF_COOKIE": _COOKIE_STAND_IN}), response
-        )
-        made = response.cookies[settings.CSRF_COOKIE_NAME].output(header="")
-        _cookie_headers.clear()
-        _cookie_headers[second] = made
-    # A secret is letters and digits: never quoted, so it stands where the stand-in did.
-    return made.replace(_COOKIE_STAND_IN, request.META["CSRF_COOKIE"], 1)
 
 
 def _serve_fast(key, environ):
@@ -781,32 +562,26 @@ def _serve_fast(key, environ):
     page = _recent.get(route.page_key)
     if page is None or page.digest != route.digest or not _is_current(page, time.time()):
         return None
-    # A copy, so that a request that falls through reaches Django as the client sent it.
-    request = WSGIRequest(dict(environ))
-    _csrf_middleware.process_request(request)
-    values = _hole_values(page, request)
-    etag, last_modified = _validators(page, request.META)
+    etag, last_modified = _validators(page)
     status, headers = "200 OK", route.headers
     if any(name in environ for name in _CONDITIONS):
+        # A copy, so that a request that falls through reaches Django as the client sent it.
+        request = WSGIRequest(dict(environ))
         answer = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if answer is not None:
             if answer.status_code != 304 or route.not_modified is None:
                 return None
             status, headers = "304 Not Modified", route.not_modified
-    headers = [*headers, ("ETag", etag)]
-    if last_modified is not None:
-        headers.append(("Last-Modified", http_date(last_modified)))
+    headers = [*headers, ("ETag", etag), ("Last-Modified", http_date(last_modified))]
     body = b""
     if status == "200 OK":
         compress = _accepts_gzip(page, environ)
-        body = _body(page, values, compress)
+        body = page.gzipped if compress else page.body
         if compress:
             headers.append(("Content-Encoding", "gzip"))
         headers += (("Content-Length", str(len(body))), ("X-Page-Cache", "hit"))
-        if request.method == "HEAD":
+        if environ["REQUEST_METHOD"] == "HEAD":
             body = b""
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        headers.append(("Set-Cookie", _csrf_cookie_header(request)))
     return status, headers, body
 
 
@@ -816,11 +591,9 @@ def _learn(key, environ, status, headers):
     if served is None or not status.startswith(("200 ", "304 ")):
         return
     page_key, page = served
-    own = {settings.CSRF_COOKIE_NAME}
-    for name, value in headers:
-        # A cookie other than the CSRF one: something the fast path cannot make.
-        if name.lower() == "set-cookie" and value.split("=", 1)[0].strip() not in own:
-            return
+    # A cookie is something the fast path cannot make.
+    if any(name.lower() == "set-cookie" for name, _ in headers):
+        return
     if status.startswith("200 "):
         kept = [(n, v) for n, v in headers if n.lower() not in _PER_RESPONSE | _PER_BODY]
         _routes.put(key, _Route(page_key, page.digest, kept))

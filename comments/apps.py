@@ -10,11 +10,9 @@ class CommentsConfig(AppConfig):
         from articles import page_cache
 
         from . import signals
-        from .forms import sign_timestamp
         from .views import DETAILS_COOKIE, OWN_COMMENTS_COOKIE
 
         signals.connect()
         # Own comments (pending ones, withdraw links) and a pre-filled form are for
-        # their reader only; the blank form's "shown at" time is per response.
+        # their reader only.
         page_cache.personal_cookies(OWN_COMMENTS_COOKIE, DETAILS_COOKIE)
-        page_cache.hidden_input_hole("timestamp", lambda request: sign_timestamp())

@@ -110,12 +110,14 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, article, user=None, **kwargs):
+    def __init__(self, *args, article, user=None, for_shared_page=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = article
         self.user = user
         self.fields["author_url"].widget.attrs["autocomplete"] = "url"
-        if not self.is_bound:
+        # A page every reader shares carries no timestamp: the reader's browser fetches
+        # one (views.form_token) when the form comes into view.
+        if not self.is_bound and not for_shared_page:
             self.fields["timestamp"].initial = sign_timestamp()
         if self.is_logged_in:
             for name in ("author_name", "author_email", "author_url", "save_details"):

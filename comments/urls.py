@@ -6,6 +6,7 @@ app_name = "comments"
 
 urlpatterns = [
     path("post/<slug:slug>/", views.post_comment, name="post"),
+    path("form-token/", views.form_token, name="form_token"),
     path("<int:pk>/", views.permalink, name="permalink"),
     path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("feed/<slug:slug>/", feeds.ArticleCommentsFeed(), name="feed"),

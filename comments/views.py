@@ -1,15 +1,19 @@
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views import csrf
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles import page_cache
 from articles.models import Article
@@ -17,7 +21,7 @@ from articles.views import render_article_page
 from recovery_site.prepared_queries import PreparedQuery
 
 from . import services
-from .forms import CommentForm, timestamp_problem
+from .forms import CommentForm, sign_timestamp, timestamp_problem
 from .models import Comment
 from .threads import build_threads
 
@@ -83,6 +87,44 @@ def post_comment(request, slug):
     if not form.is_logged_in:
         _remember_or_forget_details(response, form)
     return response
+
+
+@never_cache
+@require_GET
+def form_token(request):
+    """What a shared page's comment form leaves out: the reader's CSRF token (the
+    cookie comes with it) and the signed "form shown at" time. static/js/comment-form.js
+    asks for them when the form comes into view."""
+    response = JsonResponse(
+        {"csrfmiddlewaretoken": get_token(request), "timestamp": sign_timestamp()}
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a comment that came without its CSRF token (JavaScript off,
+    or the token could not be fetched) is shown again, as typed, with a token and a
+    note, for the reader to send; nothing is stored. Anything else, and any post
+    from another site, gets Django's own 403 page."""
+    match = request.resolver_match
+    from_this_site = request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    # Origin and Referer failures ("Origin checking failed...") come from other sites.
+    if match is None or match.view_name != "comments:post" or not reason.startswith("CSRF "):
+        return csrf.csrf_failure(request, reason)
+    article = services.article_for_posting(match.kwargs["slug"])
+    if article is None or not from_this_site:
+        return csrf.csrf_failure(request, reason)
+    data = request.POST.copy()
+    # The reader wrote the comment before this page: the "sent too fast" rule counts
+    # from then, not from now.
+    data["timestamp"] = sign_timestamp(time.time() - settings.COMMENTS_MIN_SUBMIT_SECONDS)
+    form = CommentForm(data, article=article, user=request.user)
+    problem = _(
+        "Your comment is not sent yet: this page could not confirm it came from this "
+        "site. Please look it over and press Post Comment to send it."
+    )
+    return _show_again(request, article, form, status=403, problem=problem)
 
 
 def _show_again(request, article, form, *, status, problem=None):
@@ -215,8 +257,9 @@ def comment_section(request, article, form=None, problem=None):
     # The shared page cache keeps this page until the thread changes or the form closes.
     page_cache.depends_on(request, page_cache.comments_stamp(article.pk))
     page_cache.expire_at(request, services.comments_close_at(article))
+    shared = page_cache.is_shared(request)
     if form is None and is_open:
-        form = _blank_form(request, article, reply_to)
+        form = _blank_form(request, article, reply_to, shared=shared)
     for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]:
         comment.withdraw_url = _withdraw_url(comment)
     threads = build_threads(approved, own_pending)
@@ -229,6 +272,7 @@ def comment_section(request, article, form=None, problem=None):
         "comment_problem": problem,
         "comments_open": is_open,
         "reply_to": reply_to,
+        "shared_page": shared,
     }
 
 
@@ -243,7 +287,7 @@ def _reply_target(request, approved_by_id, form):
         return None
 
 
-def _blank_form(request, article, reply_to):
+def _blank_form(request, article, reply_to, *, shared):
     details = saved_details(request)
     initial = {"parent": reply_to.pk if reply_to else None}
     if details:
@@ -253,7 +297,7 @@ def _blank_form(request, article, reply_to):
             author_url=details.get("url", ""),
             save_details=True,
         )
-    return CommentForm(article=article, user=request.user, initial=initial)
+    return CommentForm(article=article, user=request.user, initial=initial, for_shared_page=shared)
 
 
 def permalink(request, pk):

@@ -58,6 +58,8 @@ if not ALLOWED_HOSTS and not DEBUG:
     refuse_to_start("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A comment posted without its token comes back filled in, to be sent again.
+CSRF_FAILURE_VIEW = "comments.views.csrf_failure"
 
 ROOT_URLCONF = "recovery_site.urls"
 WSGI_APPLICATION = "recovery_site.wsgi.application"
@@ -157,6 +159,10 @@ else:
 # the cache, so it needs one cache shared by every process: on by default with Redis
 # only (0 turns it off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 24 * 3600 if REDIS_URL else 0)
+# How long a front cache (nginx, deploy/nginx.conf) may answer for Django with a shared
+# page before it asks again (a conditional GET). Sent as X-Accel-Expires on shared
+# pages only; 0 sends nothing. Anonymous readers may see a change this much later.
+FRONT_CACHE_SECONDS = env_int("FRONT_CACHE_SECONDS", 0)
 
 # --- Templates --------------------------------------------------------------------
 

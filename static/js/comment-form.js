@@ -1,13 +1,74 @@
-// "Reply" without a page load: move the comment form under the comment being
-// answered. Without JavaScript the Reply link (?replyto=ID#respond) does the same
-// through the server.
+// The comment form's two helpers.
+// 1. "Reply" without a page load: move the comment form under the comment being
+//    answered. Without JavaScript the Reply link (?replyto=ID#respond) does the same
+//    through the server.
+// 2. On a page every reader shares (served from the page cache), the form comes
+//    without the reader's CSRF token and signed timestamp: fetch them once the form
+//    comes into view (or is used), and before sending if that has not happened yet.
+//    Without JavaScript, the server shows the comment again, filled in, with both.
 (function () {
   "use strict";
+
+  function fetchFormToken(form) {
+    var url = form.dataset.formTokenUrl;
+    var token = form.querySelector("input[name='csrfmiddlewaretoken']");
+    var stamp = form.querySelector("input[name='timestamp']");
+    var pending = null;
+    if (!url || !token || !stamp || token.value) {
+      return null;
+    }
+
+    function fetchOnce() {
+      if (!pending) {
+        pending = fetch(url, { credentials: "same-origin", cache: "no-store" })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error("form token: HTTP " + response.status);
+            }
+            return response.json();
+          })
+          .then(function (values) {
+            token.value = values.csrfmiddlewaretoken;
+            stamp.value = values.timestamp;
+          })
+          .catch(function () {
+            // Sent without them, the comment comes back filled in to send again.
+            pending = null;
+          });
+      }
+      return pending;
+    }
+
+    if ("IntersectionObserver" in window) {
+      var observer = new IntersectionObserver(function (entries) {
+        if (entries.some(function (entry) { return entry.isIntersecting; })) {
+          observer.disconnect();
+          fetchOnce();
+        }
+      });
+      observer.observe(form);
+    }
+    form.addEventListener("focusin", fetchOnce);
+    form.addEventListener("submit", function (event) {
+      if (token.value) {
+        return;
+      }
+      event.preventDefault();
+      var done = fetchOnce() || Promise.resolve();
+      done.then(function () {
+        form.submit();
+      });
+    });
+    return fetchOnce;
+  }
 
   function setUp() {
     var respond = document.getElementById("respond");
     var home = document.getElementById("respond-home");
     var form = document.getElementById("commentform");
+    if (form) {
+      fetchFormToken(form);
+    }
     if (!respond || !home || !form) {
       return;
     }

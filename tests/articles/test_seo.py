@@ -403,7 +403,13 @@ def test_robots_txt_keeps_admin_and_search_out_and_points_to_the_sitemap(client)
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
     disallowed = {line.split(": ", 1)[1] for line in lines if line.startswith("Disallow:")}
-    assert disallowed == {"/admin/", "/search/", "/comments/post/", "/comments/withdraw/"}
+    assert disallowed == {
+        "/admin/",
+        "/search/",
+        "/comments/post/",
+        "/comments/form-token/",
+        "/comments/withdraw/",
+    }
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert not any(line.startswith("Disallow: /articles") for line in lines)
 

@@ -255,6 +255,60 @@ def test_commenter_sees_own_pending_comment_and_nobody_else_does(
     assert_no_console_errors(stranger)
 
 
+def test_a_shared_page_fetches_the_form_token_only_once_the_form_is_in_view(
+    live_server, new_page, comment_settings
+):
+    article = load_demo()
+    new_page().goto(url_of(live_server, article))  # stored for sharing
+    reader = new_page()
+    token_requests = []
+    reader.on(
+        "request",
+        lambda request: "/comments/form-token/" in request.url and token_requests.append(request),
+    )
+
+    response = reader.goto(url_of(live_server, article))
+    assert response.headers["x-page-cache"] == "hit"
+    expect(reader.locator("#commentform input[name='csrfmiddlewaretoken']")).to_have_value("")
+    reader.wait_for_timeout(300)
+    assert token_requests == [], "read at the top, the page asks for nothing more"
+
+    reader.get_by_role("heading", name="Leave a Reply").scroll_into_view_if_needed()
+    expect(reader.locator("#commentform input[name='csrfmiddlewaretoken']")).not_to_have_value("")
+    expect(reader.locator("#commentform input[name='timestamp']")).not_to_have_value("")
+    fill_comment(reader, body="Posted from the shared page.", name="Ana", email="ana@example.org")
+    post_comment(reader)
+
+    comment, _comment_id = landed_comment(reader)
+    expect(comment).to_contain_text(AWAITING_MODERATION)
+    assert len(token_requests) == 1
+    assert_no_console_errors(reader)
+
+
+def test_without_javascript_a_comment_comes_back_to_send_again_and_is_not_lost(
+    live_server, new_page, comment_settings
+):
+    article = load_demo()
+    reader = new_page(java_script_enabled=False)
+    reader.goto(url_of(live_server, article))
+    text = "Written with scripts turned off."
+
+    fill_comment(reader, body=text, name="Noor", email="noor@example.org")
+    post_comment(reader)
+
+    expect(reader.get_by_role("alert")).to_contain_text("Your comment is not sent yet")
+    expect(field(reader, "Comment")).to_have_value(text)
+    expect(field(reader, "Name")).to_have_value("Noor")
+    assert not Comment.objects.exists()
+    post_comment(reader)
+
+    comment, comment_id = landed_comment(reader)
+    expect(comment).to_contain_text(AWAITING_MODERATION)
+    expect(comment).to_contain_text(text)
+    assert Comment.objects.get(pk=comment_id).status == Comment.Status.PENDING
+    assert_no_console_errors(reader, expected_statuses=(403,))
+
+
 def test_commenter_errors_keep_what_was_typed_and_sit_next_to_the_fields(
     live_server, page, comment_settings
 ):
