@@ -30,8 +30,11 @@ def field_value(content, name):
     return found.group(1) if found else None
 
 
-def test_the_token_endpoint_gives_a_working_token_and_a_fresh_timestamp(client):
-    response = client.get(reverse("comments:form_token"))
+def test_the_token_endpoint_gives_a_working_token_and_a_fresh_timestamp(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("comments:form_token"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
