@@ -8,15 +8,20 @@ What it does, in about four minutes:
    replies) to the heroin-withdrawal article: the page shape of issue #6.
 2. Collects the static files into build/bench/ and starts, on free ports of
    127.0.0.1, its own Redis and two gunicorn servers with recovery_site/gunicorn.conf.py
-   and production settings (DEBUG off, access log off): one with the page cache on,
-   one with it off (``PAGE_CACHE_SECONDS=0``: every request renders from PostgreSQL),
-   plus nginx serving the article's HTML as a static file, when nginx is installed.
+   and production settings (DEBUG off, access log off): one with the page cache on
+   (and ``FRONT_CACHE_SECONDS=1``), one with it off (``PAGE_CACHE_SECONDS=0``: every
+   request renders from PostgreSQL). When nginx is installed, also the production
+   front, nginx with deploy/nginx.conf before the cached server, and nginx serving
+   the article's HTML as a static file.
 3. Warms up, then measures with wrk (requests/s, p50/p90/p99; browsers'
-   ``Accept-Encoding: gzip``): the article uncached and cached at 1, 16 and 64
-   connections, the list and home pages at 16, a static file through WhiteNoise and
-   the same HTML through nginx (the ceilings); comment POSTs from 8 wrk connections
-   (scripts/bench_posts.lua) with flood control relaxed, then checks that every
-   accepted comment is stored exactly once; and the article's page weight.
+   ``Accept-Encoding: gzip``): the article uncached and cached via gunicorn at 1, 16
+   and 64 connections, and cached through the nginx front at the same counts; the
+   list and home pages at 16, both ways; a static file through WhiteNoise and the
+   same HTML through nginx (the ceilings); with the front cache's hit ratio (its
+   access log); comment POSTs from 8 wrk connections (scripts/bench_posts.lua, with
+   the token of ``GET /comments/form-token/``) with flood control relaxed, then
+   checks that every accepted comment is stored exactly once; and the article's
+   page weight.
 4. Prints one table and writes it, with the machine's description, into
    docs/benchmarks.md (between the ``bench:results`` markers).
 
@@ -29,6 +34,7 @@ servers it starts are stopped when it exits, however it exits.
 import argparse
 import gzip
 import http.client
+import json
 import os
 import platform
 import re
@@ -45,6 +51,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from recovery_site.nginx_front import find_nginx, write_config  # noqa: E402
 
 BIN = BASE_DIR / ".venv" / "bin"
 WORK_DIR = BASE_DIR / "build" / "bench"
@@ -254,7 +262,7 @@ def production_env(database_url, redis_port=None, work_dir=None):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GUNICORN_", "COMMENTS_", "PAGE_CACHE"))
+        if not key.startswith(("DJANGO_", "GUNICORN_", "COMMENTS_", "PAGE_CACHE", "FRONT_CACHE"))
     }
     env.update(
         DATABASE_URL=database_url,
@@ -330,7 +338,11 @@ def start_redis():
 def start_gunicorn(env, *, page_cache, workers=None, threads=None):
     port = free_port()
     server_env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}")
-    if not page_cache:
+    if page_cache:
+        # As in production behind deploy/nginx.conf; without nginx in front it only adds
+        # a header.
+        server_env["FRONT_CACHE_SECONDS"] = "1"
+    else:
         server_env["PAGE_CACHE_SECONDS"] = "0"
     if workers:
         server_env["GUNICORN_WORKERS"] = str(workers)
@@ -355,7 +367,7 @@ def start_gunicorn(env, *, page_cache, workers=None, threads=None):
 
 def start_nginx(html):
     """nginx serving ``html`` as a static file (and its gzip twin): the issue's ceiling."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    nginx = find_nginx()
     if not nginx:
         return None
     root = WORK_DIR / "nginx"
@@ -392,6 +404,28 @@ http {{
     process = start([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"])
     wait_for(port, "/article.html", process=process, seconds=10)
     SERVERS[port] = process
+    return port
+
+
+FRONT_DIR = "front"
+
+
+def start_front(upstream):
+    """The production front: nginx with deploy/nginx.conf before gunicorn on port
+    ``upstream``, logging each answer's cache status; None without nginx."""
+    nginx = find_nginx()
+    if not nginx:
+        return None
+    root = WORK_DIR / FRONT_DIR
+    port = free_port()
+    config = write_config(root, port=port, upstream=f"127.0.0.1:{upstream}")
+    process = start(
+        [nginx, "-p", str(root), "-c", str(config), "-e", "logs/error.log", "-g", "daemon off;"],
+        log="nginx-front.log",
+    )
+    wait_for(port, "/healthz", process=process, seconds=10)
+    # Its CPU per request counts gunicorn's too: nginx asks it again every second.
+    SERVERS[port] = (process, SERVERS[upstream])
     return port
 
 
@@ -449,20 +483,21 @@ def server_cpu_seconds(port):
     """User + system CPU seconds used so far by the server on ``port`` and its workers."""
     import psutil
 
-    process = SERVERS.get(port)
-    if process is None:
+    processes = SERVERS.get(port)
+    if processes is None:
         return 0.0
     total = 0.0
-    try:
-        root = psutil.Process(process.pid)
-        for member in [root, *root.children(recursive=True)]:
-            try:
-                times = member.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system
-    except psutil.NoSuchProcess:
-        pass
+    for process in processes if isinstance(processes, tuple) else (processes,):
+        try:
+            root = psutil.Process(process.pid)
+            for member in [root, *root.children(recursive=True)]:
+                try:
+                    times = member.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
     return total
 
 
@@ -475,17 +510,17 @@ POSTS_SCRIPT = BASE_DIR / "scripts" / "bench_posts.lua"
 
 def post_comments(env, port, duration):
     """``COMMENT_CLIENTS`` wrk connections posting distinct comments (scripts/bench_posts.lua)
-    with the CSRF cookie, token and form timestamp of one GET; then what the database holds.
+    with the CSRF cookie, token and form timestamp of one ``GET /comments/form-token/``
+    (what the form's script asks for); then what the database holds.
 
     wrk, not Python clients: eight Python processes took about a fifth of the two
     cores for themselves, which the server then lacked.
     """
     marker = secrets.token_hex(4)
-    _status, headers, body = request(port, ARTICLE)
-    page = body.decode()
+    _status, headers, body = request(port, "/comments/form-token/")
     cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    timestamp = re.search(r'name="timestamp" value="([^"]+)"', page).group(1)
+    form = json.loads(body)
+    token, timestamp = form["csrfmiddlewaretoken"], form["timestamp"]
     command = [
         "wrk",
         "-t2",
@@ -723,33 +758,42 @@ def full_run(env, pg_version, duration, note):
     weights, html = page_weight(cached)
     static_url = re.search(r'<link rel="stylesheet" href="([^"]+)"', html.decode()).group(1)
     nginx = start_nginx(html)
+    front = start_front(cached)
 
     say("Warming up...")
-    for port, path in (
-        (uncached, ARTICLE),
-        (cached, ARTICLE),
-        (cached, "/"),
-        (cached, "/articles/"),
-    ):
+    warm_up = [(uncached, ARTICLE), (cached, ARTICLE), (cached, "/"), (cached, "/articles/")]
+    if front:
+        warm_up += [(front, ARTICLE), (front, "/"), (front, "/articles/")]
+    for port, path in warm_up:
         wrk(port, path, 4, 2)
-    cache_check = page_cache_check(cached, uncached)
+    cache_check = page_cache_check(cached, uncached, front)
     say(cache_check)
 
     plan = [
-        ("Article, uncached", uncached, ARTICLE, (1, 16, 64)),
-        ("Article, cached", cached, ARTICLE, (1, 16, 64)),
-        ("Article list, cached", cached, "/articles/", (16,)),
-        ("Home, cached", cached, "/", (16,)),
-        ("Article list, uncached", uncached, "/articles/", (16,)),
-        ("Home, uncached", uncached, "/", (16,)),
+        ("Article, uncached, via gunicorn", uncached, ARTICLE, (1, 16, 64)),
+        ("Article, cached, via gunicorn", cached, ARTICLE, (1, 16, 64)),
+        ("Article list, cached, via gunicorn", cached, "/articles/", (16,)),
+        ("Home, cached, via gunicorn", cached, "/", (16,)),
+        ("Article list, uncached, via gunicorn", uncached, "/articles/", (16,)),
+        ("Home, uncached, via gunicorn", uncached, "/", (16,)),
         ("Static CSS via WhiteNoise", cached, static_url, (16,)),
     ]
     if nginx:
         plan.append(("Article HTML as a static file via nginx", nginx, "/article.html", (16,)))
-    for name, port, path, connection_counts in plan:
+    front_plan = []
+    if front:
+        front_plan = [
+            ("Article, cached, nginx front", front, ARTICLE, (1, 16, 64)),
+            ("Article list, cached, nginx front", front, "/articles/", (16,)),
+            ("Home, cached, nginx front", front, "/", (16,)),
+        ]
+    front_log = front_log_end(front) if front else None
+    for name, port, path, connection_counts in [*plan, *front_plan]:
         for connections in connection_counts:
             say(f"  {name}, {connections} connection(s)...")
             rows.append((name, connections, wrk(port, path, connections, duration)))
+    hit_ratio = front_hit_ratio(front, front_log) if front else "No nginx: no front cache."
+    say(hit_ratio)
 
     say(f"  Comment POSTs, {COMMENT_CLIENTS} clients...")
     posts = post_comments(env, cached, duration)
@@ -768,8 +812,8 @@ def full_run(env, pg_version, duration, note):
 
     weight_lines, transfer = weight_table(weights)
     lines = describe(env, pg_version, note) + ["", cache_check, ""]
-    lines += [*results_table(rows), "", *weight_lines]
-    lines += ["", *targets(rows, posts, weights, transfer, nginx is not None)]
+    lines += [*results_table(rows), "", hit_ratio, "", *weight_lines]
+    lines += ["", *targets(rows, posts, weights, transfer, nginx is not None and front is not None)]
     say("\n".join(lines))
     write_section("results", lines)
     say(f"\nWritten to {DOC.relative_to(BASE_DIR)}.")
@@ -811,20 +855,70 @@ def posts_run(env, duration):
     )
 
 
-def page_cache_check(cached, uncached):
-    """Say whether the two servers really answer from and around the page cache."""
+def page_cache_check(cached, uncached, front=None):
+    """Say whether the servers really answer from and around the page caches."""
     answers = {}
     for name, port in (("cached", cached), ("uncached", uncached)):
         _status, headers, _body = request(port, ARTICLE, headers=BROWSER_HEADERS)
         answers[name] = headers.get("X-Page-Cache", "no header")
-    verdict = (
-        "as intended"
-        if answers["cached"] == "hit" and answers["uncached"] != "hit"
-        else "**not as intended: check the page cache settings**"
-    )
+    intended = answers["cached"] == "hit" and answers["uncached"] != "hit"
+    front_says = ""
+    if front:
+        # Twice: the first may come just as the copy expires (STALE).
+        for _ in range(2):
+            _status, headers, _body = request(front, ARTICLE, headers=BROWSER_HEADERS)
+        answers["front"] = headers.get("X-Front-Cache", "no header")
+        intended = intended and answers["front"] == "HIT"
+        front_says = f", the nginx front with X-Front-Cache {answers['front']}"
+    verdict = "as intended" if intended else "**not as intended: check the cache settings**"
     return (
         f"Page cache after warm-up ({verdict}): the cached server answers the article "
-        f"with X-Page-Cache {answers['cached']}, the uncached one with {answers['uncached']}."
+        f"with X-Page-Cache {answers['cached']}, the uncached one with "
+        f"{answers['uncached']}{front_says}."
+    )
+
+
+# The front's access log (deploy/nginx.conf's log_format): request, status, bytes,
+# time, then the cache status ("-" when the cache was not asked).
+FRONT_LOG_LINE = re.compile(r'"[A-Z]+ \S+ [^"]*" \d{3} \d+ [\d.]+ (\S+) ')
+# Answered from nginx's copy, without waiting for Django.
+FROM_FRONT_CACHE = {"HIT", "STALE", "UPDATING"}
+
+
+def front_access_log(front):
+    """The front's access log, its buffer written out first (SIGUSR1 reopens the log)."""
+    nginx = SERVERS[front][0]
+    os.kill(nginx.pid, signal.SIGUSR1)
+    time.sleep(0.5)
+    return WORK_DIR / FRONT_DIR / "logs" / "access.log"
+
+
+def front_log_end(front):
+    return front_access_log(front).stat().st_size
+
+
+def cache_statuses(text):
+    """How many answers of the log ``text`` had each cache status."""
+    counts = {}
+    for status in FRONT_LOG_LINE.findall(text):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def front_hit_ratio(front, since):
+    """One sentence: the share of the front's answers (since byte ``since`` of its log)
+    that came from its cache, and the count of each status."""
+    with front_access_log(front).open() as log:
+        log.seek(since)
+        counts = cache_statuses(log.read())
+    total = sum(counts.values())
+    cached = sum(count for status, count in counts.items() if status in FROM_FRONT_CACHE)
+    detail = ", ".join(f"{status} {count:,}" for status, count in sorted(counts.items()))
+    share = cached / max(1, total)
+    return (
+        f"Front cache over its rows: {cached:,} of {total:,} answers ({share:.2%}) "
+        f"came from nginx's copy ({detail}); Django revalidates each page about once "
+        "a second in the background."
     )
 
 
@@ -833,12 +927,15 @@ def find(rows, name, connections):
 
 
 def targets(rows, posts, weights, transfer, has_nginx):
-    uncached = find(rows, "Article, uncached", 16)
-    cached = find(rows, "Article, cached", 16)
-    ceiling_name = (
-        "Article HTML as a static file via nginx" if has_nginx else "Static CSS via WhiteNoise"
-    )
-    ceiling = find(rows, ceiling_name, 16)
+    uncached = find(rows, "Article, uncached, via gunicorn", 16)
+    # With nginx, production serves cached pages from the front: judged against nginx
+    # serving the same HTML as a file. Without, gunicorn against WhiteNoise.
+    if has_nginx:
+        cached = find(rows, "Article, cached, nginx front", 16)
+        ceiling = find(rows, "Article HTML as a static file via nginx", 16)
+    else:
+        cached = find(rows, "Article, cached, via gunicorn", 16)
+        ceiling = find(rows, "Static CSS via WhiteNoise", 16)
     html_gzip = weights["HTML"][2] / 1024
 
     def mark(ok):
@@ -852,7 +949,8 @@ def targets(rows, posts, weights, transfer, has_nginx):
         f"| Uncached article, 16 clients: ≥ 300 requests/s, p99 < 100 ms "
         f"| {uncached['rps']:,.0f}/s, p99 {uncached['p99']:.0f} ms "
         f"| {mark(uncached['rps'] >= 300 and uncached['p99'] < 100)} |",
-        f"| Cached article: ≥ 20% of {'nginx' if has_nginx else 'WhiteNoise'} static, 16 clients "
+        f"| Cached article{' (nginx front)' if has_nginx else ''}: ≥ 20% of "
+        f"{'nginx' if has_nginx else 'WhiteNoise'} static, 16 clients "
         f"| {share:.0f}% ({cached['rps']:,.0f} of {ceiling['rps']:,.0f}/s) | {mark(share >= 20)} |",
         f"| Comment POSTs, 8 clients: ≥ 300 accepted/s, each stored once "
         f"| {posts['rps']:,.0f}/s; {posts['accepted']} accepted, {posts['stored']} stored "

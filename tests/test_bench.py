@@ -2,6 +2,7 @@
 itself is a report, run by hand, not a test)."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,27 @@ def test_socket_errors_are_summed_from_wrk_output(bench):
 def test_each_accepted_comment_must_be_stored_once(bench, accepted, stored, duplicated, verdict):
     posts = {"accepted": accepted, "stored": stored, "duplicated": duplicated}
     assert bench.stored_exactly_once(posts) is verdict
+
+
+FRONT_LOG = """\
+127.0.0.1 [29/Nov/2026:16:45:21 +0000] "GET /articles/a/ HTTP/1.1" 200 5120 0.004 MISS 200 "wrk"
+127.0.0.1 [29/Nov/2026:16:45:22 +0000] "GET /articles/a/ HTTP/1.1" 200 5120 0.000 HIT - "wrk"
+127.0.0.1 [29/Nov/2026:16:45:23 +0000] "GET /articles/a/ HTTP/1.1" 200 5120 0.000 STALE - "wrk"
+127.0.0.1 [29/Nov/2026:16:45:23 +0000] "GET /articles/a/ HTTP/1.1" 200 5120 0.000 HIT - "wrk"
+127.0.0.1 [29/Nov/2026:16:45:24 +0000] "POST /comments/post/a/ HTTP/1.1" 302 0 0.006 - 302 "wrk"
+"""
+
+
+def test_front_cache_statuses_are_counted_from_its_access_log(bench):
+    assert bench.cache_statuses(FRONT_LOG) == {"MISS": 1, "HIT": 2, "STALE": 1, "-": 1}
+
+
+def test_the_front_logs_what_the_bench_reads(bench):
+    # The bench counts cache statuses in the lines of deploy/nginx.conf's log_format.
+    site = (bench.BASE_DIR / "deploy" / "nginx.conf").read_text()
+    log_format = "".join(re.findall(r"'([^']*)'", site.split("log_format recovery_site", 1)[1]))
+
+    assert log_format.startswith(
+        '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time '
+        "$upstream_cache_status "
+    )
