@@ -392,6 +392,10 @@ def _validators(page):
 def _respond(request, key, page, status):
     compress = _accepts_gzip(page, request.META)
     response = HttpResponse(page.gzipped if compress else page.body)
+    # Before Cache-Control: nginx up to 1.22 stops reading X-Accel-Expires once it
+    # has seen "max-age=0". It is for the front cache alone (nginx drops it).
+    if settings.FRONT_CACHE_SECONDS:
+        response["X-Accel-Expires"] = str(settings.FRONT_CACHE_SECONDS)
     for name, value in page.headers.items():
         response[name] = value
     response["X-Page-Cache"] = status
@@ -405,10 +409,8 @@ def _respond(request, key, page, status):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     # Browsers ask again each time (a 304 when nothing changed); a front cache may
-    # answer for us for a second or so (X-Accel-Expires is for it alone: nginx drops it).
+    # answer for us for FRONT_CACHE_SECONDS (X-Accel-Expires, above).
     patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-    if settings.FRONT_CACHE_SECONDS:
-        response["X-Accel-Expires"] = str(settings.FRONT_CACHE_SECONDS)
     # Tells FastPath (below) which stored page this request was answered with.
     request.META[_SERVED] = (key, page)
     return get_conditional_response(
