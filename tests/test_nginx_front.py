@@ -26,14 +26,6 @@ from tests.factories import make_article, make_comment
 NGINX = nginx_front.find_nginx()
 BROWSER = {"Accept-Encoding": "gzip, deflate, br", "Accept": "text/html"}
 
-# nginx before 1.23 (Debian 12 has 1.22) lets "Cache-Control: max-age=0" veto an
-# X-Accel-Expires that comes after it: a shared page must send X-Accel-Expires first.
-# articles/page_cache.py does not yet; strict, so the fix makes these fail until the
-# marker goes.
-X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL = pytest.mark.xfail(
-    strict=True, reason="page_cache sends X-Accel-Expires after Cache-Control"
-)
-
 
 def test_the_config_passes_by_every_personal_cookie():
     assert nginx_front.personal_cookies_in() == page_cache.personal_cookie_names()
@@ -169,7 +161,6 @@ def until_expired():
     time.sleep(2.05 - time.time() % 1)
 
 
-@X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL
 @pytest.mark.parametrize("path", ["/", "/articles/", "article"])
 def test_a_second_anonymous_reader_is_answered_by_nginx_alone(front, article, path):
     path = article.get_absolute_url() if path == "article" else path
@@ -190,7 +181,6 @@ def test_a_second_anonymous_reader_is_answered_by_nginx_alone(front, article, pa
     assert second.getheader("Set-Cookie") is None
 
 
-@X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL
 def test_a_reader_with_a_personal_cookie_gets_their_own_page_from_django(front, article):
     path = article.get_absolute_url()
     front.request(path, headers=BROWSER)
@@ -250,7 +240,6 @@ def test_a_comment_post_passes_through_with_the_readers_address(front, article):
     assert Comment.objects.get(body="Posted through nginx.").ip_address == "127.0.0.1"
 
 
-@X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL
 def test_an_expired_page_is_revalidated_with_django_and_kept(front, article):
     path = article.get_absolute_url()
     first = front.request(path, headers=BROWSER)
@@ -268,7 +257,6 @@ def test_an_expired_page_is_revalidated_with_django_and_kept(front, article):
     assert again.getheader("X-Front-Cache") == "HIT" and again.body == first.body
 
 
-@X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL
 def test_a_newly_approved_comment_reaches_readers_within_two_seconds(front, article):
     path = article.get_absolute_url()
     front.request(path, headers=BROWSER)
@@ -287,7 +275,6 @@ def test_a_newly_approved_comment_reaches_readers_within_two_seconds(front, arti
     assert time.monotonic() - approved_at < 2.5
 
 
-@X_ACCEL_EXPIRES_AFTER_CACHE_CONTROL
 def test_gzip_and_plain_readers_each_get_their_own_bytes(front, article):
     path = article.get_absolute_url()
     plain_reader = {"Accept": "text/html"}
