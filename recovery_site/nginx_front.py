@@ -56,12 +56,13 @@ def write_config(root, *, port, upstream, access_log=None):
     Start it with ``nginx -p ROOT -c ROOT/nginx.conf -g "daemon off;"``.
     """
     root = Path(root)
-    for folder in ("cache", "logs", "tmp"):
+    for folder in ("cache", "logs", "media", "tmp"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     site = render_site(
         {
             "gunicorn": upstream,
             "cache_path": str(root / "cache"),
+            "media_root": f"{root / 'media'}/",
             "listen": f"127.0.0.1:{port}",
             "server_name": "127.0.0.1",
             "access_log": str(access_log) if access_log else str(root / "logs" / "access.log"),
