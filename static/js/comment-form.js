@@ -15,7 +15,7 @@
     var stamp = form.querySelector("input[name='timestamp']");
     var pending = null;
     if (!url || !token || !stamp || token.value) {
-      return null;
+      return; // a page made for this reader carries both already
     }
 
     function fetchOnce() {
@@ -49,17 +49,20 @@
       observer.observe(form);
     }
     form.addEventListener("focusin", fetchOnce);
+    var sending = false;
     form.addEventListener("submit", function (event) {
       if (token.value) {
         return;
       }
       event.preventDefault();
-      var done = fetchOnce() || Promise.resolve();
-      done.then(function () {
+      if (sending) {
+        return; // a second press while the token is on its way
+      }
+      sending = true;
+      fetchOnce().then(function () {
         form.submit();
       });
     });
-    return fetchOnce;
   }
 
   function setUp() {
