@@ -99,3 +99,20 @@ def test_a_cache_miss_costs_what_rendering_does_and_a_hit_costs_nothing(
 
     assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit")
     assert reverse("articles:home") in hit.content.decode()
+
+
+def test_a_reader_with_a_pending_comment_costs_one_query_more(
+    client, site, comment_post_data, django_assert_num_queries
+):
+    posted = client.post(
+        reverse("comments:post", args=[site.slug]), comment_post_data(body="Mine, pending.")
+    )
+    assert Comment.objects.get(body="Mine, pending.").status == Comment.Status.PENDING
+    where = posted["Location"].split("#")[0]  # the comment page it is on
+    client.get(where)  # shows and clears the "Thank you" message
+
+    # PAGES' three, and the reader's own pending comments.
+    with django_assert_num_queries(PAGES["/articles/the-article/"] + 1):
+        content = client.get(where).content.decode()
+
+    assert "Mine, pending." in content
