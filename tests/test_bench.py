@@ -116,6 +116,9 @@ def test_the_front_logs_what_the_bench_reads(bench):
     log_format = "".join(re.findall(r"'([^']*)'", site.split("log_format recovery_site", 1)[1]))
 
     assert log_format.startswith(
-        '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time '
-        "$upstream_cache_status "
+        '[$time_local] "$request" $status $body_bytes_sent $request_time $upstream_cache_status '
     )
+    # Nothing that identifies a reader.
+    assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
+    line = '[29/Nov/2026:17:00:00 +0000] "GET /articles/x/ HTTP/1.1" 200 18840 0.000 HIT -\n'
+    assert bench.cache_statuses(line) == {"HIT": 1}
