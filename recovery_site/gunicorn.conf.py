@@ -19,5 +19,8 @@ worker_class = "gthread" if threads > 1 else "sync"
 preload_app = True
 # "-" logs each request to stdout; an empty value turns the access log off.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Time, request, status, size, duration: no reader's address, browser or referring
+# page (gunicorn's default logs all three), as in deploy/nginx.conf.
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 timeout = 30
 graceful_timeout = 20

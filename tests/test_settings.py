@@ -101,3 +101,15 @@ def test_check_deploy_is_clean_in_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_gunicorns_access_log_keeps_no_readers_address_or_browser():
+    import runpy
+
+    conf = Path(__file__).resolve().parent.parent / "recovery_site" / "gunicorn.conf.py"
+    log_format = runpy.run_path(str(conf))["access_log_format"]
+
+    # Address, browser, referring page, forwarded address.
+    for atom in ("%(h)s", "%(a)s", "%(f)s", "x-forwarded-for"):
+        assert atom not in log_format.lower()
+    assert '"%(r)s" %(s)s' in log_format
