@@ -1,6 +1,6 @@
 """Chromium against a live server with the page cache's fast path in front of Django, as
-gunicorn runs it (recovery_site/wsgi.py): a page it answers, gzipped around its holes,
-renders under the CSP and its comment form posts."""
+gunicorn runs it (recovery_site/wsgi.py): a page it answers (the same gzipped bytes for
+every reader) renders under the CSP, and its comment form fetches its token and posts."""
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
@@ -71,4 +71,6 @@ def test_a_page_from_the_fast_path_renders_and_its_form_posts(fast_server, new_p
     comment, comment_id = landed_comment(reader)
     expect(comment).to_contain_text(AWAITING_MODERATION)
     assert Comment.objects.get(pk=comment_id).body == text
+    # The page came from the fast path; its form's token came from Django.
+    assert "/comments/form-token/" in fast_server.reached_django
     assert_no_console_errors(reader)
