@@ -531,8 +531,7 @@ def _route_key(environ):
     cookie_header = environ.get("HTTP_COOKIE")
     if cookie_header:
         cookies = parse_cookie(cookie_header)
-        names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
-        if not names.isdisjoint(cookies):
+        if any(name in cookies for name in personal_cookie_names()):
             return None
     # Everything Django reads to work out scheme, host, path and query parameters.
     proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
