@@ -108,6 +108,17 @@ def open_article_own_pending_comment(page, live_server, article):
     expect(page.locator(".comment-awaiting-moderation")).to_be_visible()
 
 
+def open_article_comment_not_sent(page, live_server, article):
+    # The form's token cannot be fetched (offline, say): the comment comes back to send.
+    page.route("**/comments/form-token/", lambda route: route.abort())
+    open_article(page, live_server, article)
+    page.get_by_role("textbox", name="Comment").fill("Sent while the token could not come.")
+    page.get_by_role("textbox", name="Name").fill("Robin")
+    page.get_by_role("textbox", name="Email").fill("robin@example.org")
+    submit_comment_form(page)
+    expect(page.locator("#comment-problem")).to_contain_text("Your comment is not sent yet")
+
+
 def open_list(page, live_server, article):
     page.goto(live_server.url + "/articles/")
 
@@ -171,6 +182,7 @@ PAGES = {
     "article-replying": open_article_replying,
     "article-form-errors": open_article_form_errors,
     "article-own-pending-comment": open_article_own_pending_comment,
+    "article-comment-not-sent": open_article_comment_not_sent,
     "list": open_list,
     "topics": open_topics,
     "topic": open_topic,
@@ -445,6 +457,17 @@ def test_focus_is_on_the_problem_when_a_valid_comment_is_refused(
     expect(problem).to_contain_text("faster than we accept them")
     expect(problem).to_be_focused()
     expect(page.locator("#id_body")).to_have_value("Second comment, sent straight after.")
+
+
+def test_focus_is_on_the_note_when_a_comment_comes_back_to_be_sent_again(
+    live_server, page, article
+):
+    open_article_comment_not_sent(page, live_server, article)
+
+    expect(page.locator("#comment-problem")).to_be_focused()
+    expect(page.locator("#id_body")).to_have_value("Sent while the token could not come.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".comment-awaiting-moderation")).to_be_visible()
 
 
 def test_reply_moves_focus_to_the_comment_box_and_cancel_moves_it_back(live_server, page, article):
