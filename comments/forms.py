@@ -116,7 +116,7 @@ class CommentForm(forms.Form):
         self.user = user
         self.fields["author_url"].widget.attrs["autocomplete"] = "url"
         # A page every reader shares carries no timestamp: the reader's browser fetches
-        # one (views.form_token) when the form comes into view.
+        # one (views.form_token) when the reader nears the form.
         if not self.is_bound and not for_shared_page:
             self.fields["timestamp"].initial = sign_timestamp()
         if self.is_logged_in:

@@ -94,7 +94,7 @@ def post_comment(request, slug):
 def form_token(request):
     """What a shared page's comment form leaves out: the reader's CSRF token (the
     cookie comes with it) and the signed "form shown at" time. static/js/comment-form.js
-    asks for them when the form comes into view."""
+    asks for them when the reader nears the form (a screen away)."""
     response = JsonResponse(
         {"csrfmiddlewaretoken": get_token(request), "timestamp": sign_timestamp()}
     )

@@ -4,7 +4,7 @@
 //    through the server.
 // 2. On a page every reader shares (served from the page cache), the form comes
 //    without the reader's CSRF token and signed timestamp: fetch them once the form
-//    comes into view (or is used), and before sending if that has not happened yet.
+//    is a screen away (or is used), and before sending if that has not happened yet.
 //    Without JavaScript, the server shows the comment again, filled in, with both.
 (function () {
   "use strict";
@@ -40,12 +40,17 @@
     }
 
     if ("IntersectionObserver" in window) {
-      var observer = new IntersectionObserver(function (entries) {
-        if (entries.some(function (entry) { return entry.isIntersecting; })) {
-          observer.disconnect();
-          fetchOnce();
-        }
-      });
+      // One screen ahead: the signed time starts a little before the form shows, so
+      // that a quick "Thank you" is not taken for a robot's (the "too fast" rule).
+      var observer = new IntersectionObserver(
+        function (entries) {
+          if (entries.some(function (entry) { return entry.isIntersecting; })) {
+            observer.disconnect();
+            fetchOnce();
+          }
+        },
+        { rootMargin: "0px 0px 100% 0px" }
+      );
       observer.observe(form);
     }
     form.addEventListener("focusin", fetchOnce);

@@ -255,7 +255,7 @@ def test_commenter_sees_own_pending_comment_and_nobody_else_does(
     assert_no_console_errors(stranger)
 
 
-def test_a_shared_page_fetches_the_form_token_only_once_the_form_is_in_view(
+def test_a_shared_page_fetches_the_form_token_only_when_the_reader_nears_the_form(
     live_server, new_page, comment_settings
 ):
     article = load_demo()
