@@ -121,8 +121,8 @@ def csrf_failure(request, reason=""):
     data["timestamp"] = sign_timestamp(time.time() - settings.COMMENTS_MIN_SUBMIT_SECONDS)
     form = CommentForm(data, article=article, user=request.user)
     problem = _(
-        "Your comment is not sent yet: this page could not confirm it came from this "
-        "site. Please look it over and press Post Comment to send it."
+        "Your comment is not sent yet. It is kept below: please press Post Comment "
+        "once more to send it."
     )
     return _show_again(request, article, form, status=403, problem=problem)
 
