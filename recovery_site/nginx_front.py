@@ -56,7 +56,7 @@ def write_config(root, *, port, upstream, access_log=None):
     Start it with ``nginx -p ROOT -c ROOT/nginx.conf -g "daemon off;"``.
     """
     root = Path(root)
-    for folder in ("cache", "logs", "media", "tmp"):
+    for folder in ("cache", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     site = render_site(
         {
@@ -68,10 +68,20 @@ def write_config(root, *, port, upstream, access_log=None):
             "access_log": str(access_log) if access_log else str(root / "logs" / "access.log"),
         }
     )
+    return write_nginx_conf(root, site)
+
+
+def write_nginx_conf(root, http):
+    """Write ``root``/nginx.conf: ``http`` (directives and servers) inside the few
+    lines an nginx started by the current user in ``root`` needs (pid, error log and
+    temporary files there); return its path."""
+    root = Path(root)
+    for folder in ("logs", "tmp"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
     # Started by root (a container, CI), nginx would run its workers as nobody, who
     # may not enter ``root``.
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
-    indented = "\n".join(f"    {line}" if line else line for line in site.splitlines())
+    indented = "\n".join(f"    {line}" if line else line for line in http.splitlines())
     config = root / "nginx.conf"
     config.write_text(
         f"""{user}worker_processes auto;

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from recovery_site.nginx_front import find_nginx, write_config  # noqa: E402
+from recovery_site.nginx_front import find_nginx, write_config, write_nginx_conf  # noqa: E402
 
 BIN = BASE_DIR / ".venv" / "bin"
 WORK_DIR = BASE_DIR / "build" / "bench"
@@ -372,36 +372,22 @@ def start_nginx(html):
         return None
     root = WORK_DIR / "nginx"
     (root / "html").mkdir(parents=True, exist_ok=True)
-    (root / "logs").mkdir(exist_ok=True)
     page = root / "html" / "article.html"
     page.write_bytes(html)
     page.with_suffix(".html.gz").write_bytes(gzip.compress(html, 6))
     port = free_port()
-    (root / "nginx.conf").write_text(
-        f"""worker_processes auto;
-pid {root}/nginx.pid;
-error_log {root}/logs/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    types {{ text/html html; }}
-    client_body_temp_path {root}/tmp;
-    proxy_temp_path {root}/tmp;
-    fastcgi_temp_path {root}/tmp;
-    uwsgi_temp_path {root}/tmp;
-    scgi_temp_path {root}/tmp;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root}/html;
-        gzip_static on;
-    }}
+    config = write_nginx_conf(
+        root,
+        f"""access_log off;
+types {{ text/html html; }}
+server {{
+    listen 127.0.0.1:{port};
+    root {root}/html;
+    gzip_static on;
 }}
-"""
+""",
     )
-    process = start([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"])
+    process = start([nginx, "-p", str(root), "-c", str(config), "-g", "daemon off;"])
     wait_for(port, "/article.html", process=process, seconds=10)
     SERVERS[port] = process
     return port
