@@ -213,8 +213,8 @@ def personal_cookie_names():
     return sorted({settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies})
 
 
-def _is_personal(request):
-    return any(name in request.COOKIES for name in personal_cookie_names())
+def _is_personal(cookies):
+    return any(name in cookies for name in personal_cookie_names())
 
 
 def _is_shareable_query(request, query_params):
@@ -434,7 +434,7 @@ def cache_for_anonymous(*, query_params=None, stamps=()):
         def wrapped(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            if _is_personal(request):
+            if _is_personal(request.COOKIES):
                 response = view(request, *args, **kwargs)
                 add_never_cache_headers(response)
                 patch_vary_headers(response, ["Cookie"])
@@ -529,10 +529,8 @@ def _route_key(environ):
     if not settings.PAGE_CACHE_SECONDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
     cookie_header = environ.get("HTTP_COOKIE")
-    if cookie_header:
-        cookies = parse_cookie(cookie_header)
-        if any(name in cookies for name in personal_cookie_names()):
-            return None
+    if cookie_header and _is_personal(parse_cookie(cookie_header)):
+        return None
     # Everything Django reads to work out scheme, host, path and query parameters.
     proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     return (
