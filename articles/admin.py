@@ -59,6 +59,11 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the sections and FAQs: the page shows the outline stored from them.
+        form.instance.refresh_outline()
+
     @admin.display(description=_("Preview"))
     def hero_preview(self, article):
         if not article.hero_image:
@@ -106,6 +111,10 @@ class SingletonAdmin(admin.ModelAdmin):
         instance = self.model.load()
         opts = self.model._meta
         return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", instance.pk)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Until an editor first saves it, the row does not exist: edit the defaults.
+        return self.model.objects.filter(pk=1).first() or self.model(pk=1)
 
     def has_add_permission(self, request):
         return False

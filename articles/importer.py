@@ -429,6 +429,7 @@ def save_parsed_article(parsed):
         article.topics.set(_topics(meta.get("topics", [])))
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
         _replace_children(article, FAQ, parsed.faqs, parsed, _faq_fields)
+        article.refresh_outline()
     return article, created
 
 

@@ -2,14 +2,13 @@
 
 import math
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models
-from django.db.models import Count, OuterRef, Q
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .markdown import count_words, render_markdown
 from .renditions import HeroPicture, refresh_hero_renditions
+from .structured_data import faq_entries
 
 WORDS_READ_PER_MINUTE = 220
+OUTLINE_TEMPLATE = "articles/includes/article_outline.html"
 
 # Element ids the article page uses itself; a section anchor must not take one.
 RESERVED_ANCHORS = frozenset(
@@ -84,39 +85,22 @@ class ArticleQuerySet(models.QuerySet):
         """Articles editors chose for the home page."""
         return self.filter(is_featured=True)
 
+    def scheduled(self, now=None):
+        """Articles set to go public after ``now``, soonest first."""
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=now or timezone.now()
+        ).order_by("published_at")
+
     def for_cards(self):
-        """Fetch what an article card shows, in one query: the comment count and the
-        topics (``with_topic_rows()``), without the full-text document."""
-        return self.without_search_document().with_comment_count().with_topic_rows()
-
-    def with_topic_rows(self):
-        """Annotate ``topic_rows``: the article's topics as an array of (id, name, slug)
-        objects in name order, which ``Article.ordered_topics`` turns into Topic
-        instances. Saves a query (and its round trip) over prefetching the relation."""
-        topic_rows = ArraySubquery(
-            Topic.objects.filter(articles=OuterRef("pk"))
-            .order_by("name", "pk")
-            .values(row=JSONObject(id="pk", name="name", slug="slug"))
+        """Only what an article card shows: none of the long text."""
+        return self.defer(
+            "search_vector", "references", "references_html", "outline_html", "faq_entries"
         )
-        return self.annotate(topic_rows=topic_rows)
 
-    def without_search_document(self):
-        """Leave out ``search_vector``: the full-text document (about 20 KB for a long
-        article) is for search queries in PostgreSQL, never for showing a page."""
+    def for_page(self):
+        """What the article page shows: everything but the full-text document (about
+        20 KB for a long article), which is for search queries in PostgreSQL."""
         return self.defer("search_vector")
-
-    def with_comment_count(self):
-        """Annotate ``comment_count``: approved comments only."""
-        return self.annotate(
-            # distinct: other joins (topics) must not multiply the count.
-            comment_count=Count("comments", filter=Q(comments__status="approved"), distinct=True)
-        )
-
-    def with_outline(self):
-        """Fetch what the article page shows besides comments, in the article's query:
-        its topics, and the stored rendering of its sections and FAQs
-        (articles/outline.py renders it again when it is out of date)."""
-        return self.without_search_document().with_topic_rows().select_related("stored_outline")
 
     def renamed_from(self, old_slug):
         """Articles that were reachable at ``old_slug`` before a slug change."""
@@ -223,10 +207,18 @@ class Article(models.Model):
     # current by PostgreSQL triggers on articles, sections and FAQs (migration 0003),
     # whatever writes them: the admin, the importer, code or SQL.
     search_vector = SearchVectorField(null=True, editable=False)
-    # Raised by a PostgreSQL trigger on every write of the article row, which its
-    # sections and FAQs also make (the search trigger above): a stored outline
-    # rendered from an older version is out of date (migration 0006).
-    content_version = models.BigIntegerField(default=0, editable=False)
+    # Stored copies of what other rows hold, so that pages and cards need no joins or
+    # subqueries: refresh_outline() writes the first three after sections or FAQs
+    # change (a trigger blanks outline_html when they do, migration 0007),
+    # refresh_topic_rows() the topics, and the comments app the comment count.
+    # `manage.py refresh_articles` and `manage.py recount_comments` recompute them.
+    outline_html = models.TextField(editable=False, default="")
+    faq_entries = models.JSONField(editable=False, default=list)
+    reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    topic_rows = models.JSONField(editable=False, default=list)
+    comment_count = models.PositiveIntegerField(
+        _("comments"), editable=False, default=0, help_text=_("Comments readers can see.")
+    )
     meta_description = models.CharField(
         _("description for search engines"),
         max_length=160,
@@ -277,17 +269,45 @@ class Article(models.Model):
 
     @property
     def ordered_topics(self):
-        """The article's topics in name order: from the ``topic_rows`` that
-        ``with_topic_rows()`` annotated, else the relation."""
-        rows = getattr(self, "topic_rows", None)
-        if rows is None:
-            return self.topics.all()
+        """The article's topics in name order, from ``topic_rows`` (no query)."""
         # The article page asks five times (tags, breadcrumbs, JSON-LD, related
         # articles): make the instances once per fetched rows.
+        rows = self.topic_rows
         return self._made_from(
             rows,
             lambda: [Topic(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows],
             name="ordered_topics",
+        )
+
+    def refresh_topic_rows(self):
+        """Store the article's topics in ``topic_rows`` after they changed."""
+        self.topic_rows = [
+            {"id": topic.pk, "name": topic.name, "slug": topic.slug}
+            for topic in self.topics.order_by("name", "pk")
+        ]
+        Article.objects.filter(pk=self.pk).update(topic_rows=self.topic_rows)
+
+    def render_outline(self):
+        """Render the table of contents, sections and FAQs into ``outline_html`` (with
+        ``faq_entries`` and ``reading_minutes``), without saving."""
+        sections, faqs = list(self.sections.all()), list(self.faqs.all())
+        self.outline_html = render_to_string(
+            OUTLINE_TEMPLATE, {"article": self, "sections": sections, "faqs": faqs}
+        )
+        self.faq_entries = faq_entries(faqs)
+        self.reading_minutes = self.count_reading_minutes(sections, faqs)
+
+    def refresh_outline(self):
+        """Render the outline and store it in the row.
+
+        Called after sections or FAQs change (the admin, the importer); the page then
+        shows the stored markup without fetching them.
+        """
+        self.render_outline()
+        Article.objects.filter(pk=self.pk).update(
+            outline_html=self.outline_html,
+            faq_entries=self.faq_entries,
+            reading_minutes=self.reading_minutes,
         )
 
     @property
@@ -358,11 +378,11 @@ class Article(models.Model):
         went_public = max(self.published_at, self.created_at)
         return self.updated_at - went_public > timezone.timedelta(days=1)
 
-    def reading_minutes(self):
-        """Estimated reading time in whole minutes (uses the prefetched sections)."""
+    def count_reading_minutes(self, sections, faqs):
+        """Estimated reading time in whole minutes."""
         words = count_words(self.summary)
-        words += sum(section.word_count for section in self.sections.all())
-        words += sum(count_words(faq.question + " " + faq.answer) for faq in self.faqs.all())
+        words += sum(section.word_count for section in sections)
+        words += sum(count_words(faq.question + " " + faq.answer) for faq in faqs)
         return max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
 
 
@@ -526,34 +546,9 @@ class FAQ(OrderedChild):
         return f"faq-{self.pk}"
 
 
-class ArticleOutline(models.Model):
-    """The article page's table of contents, sections and FAQs, rendered once.
-
-    Derived data, written by articles/outline.py when a page finds it missing or out
-    of date (rendered from an older ``Article.content_version``, or by an older
-    template), so every request need not fetch and render twenty rows.
-    """
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="stored_outline"
-    )
-    content_version = models.BigIntegerField()
-    template_key = models.CharField(max_length=64)
-    html = models.TextField()
-    # [question, answer as plain text] pairs, for the FAQPage structured data.
-    faq_entries = models.JSONField(default=list)
-    reading_minutes = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("rendered article outline")
-
-    def __str__(self):
-        return f"Outline of article {self.article_id} (version {self.content_version})"
-
-
 class SingletonModel(models.Model):
-    """A table with a single row (primary key 1), created with its defaults on first
-    use and read through the cache; saving it clears the cached copy."""
+    """A table with a single row (primary key 1), read through the cache; until an
+    editor first saves it, the defaults stand in for it (reading never writes)."""
 
     class Meta:
         abstract = True
@@ -569,14 +564,14 @@ class SingletonModel(models.Model):
 
     @classmethod
     def load(cls):
-        """Return the row, cached (an unsaved default instance if the database is down)."""
+        """Return the row, cached (the defaults if there is none or the database is down)."""
         instance = cache.get(cls.cache_key())
         if instance is None:
             try:
-                instance, _created = cls.objects.get_or_create(pk=1)
+                instance = cls.objects.filter(pk=1).first() or cls(pk=1)
             except DatabaseError:
                 # The error pages must render even when the database is down.
-                return cls()
+                return cls(pk=1)
             cache.set(cls.cache_key(), instance, timeout=300)
         return instance
 

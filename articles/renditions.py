@@ -255,11 +255,10 @@ def build_record(source):
     }
 
 
-def delete_files(names, *, keep_for=None):
-    """Delete rendition files, unless another article records the same ones."""
-    from .models import Article
-
-    others = Article.objects.exclude(pk=getattr(keep_for, "pk", None))
+def delete_files(names, *, keep_for):
+    """Delete rendition files, unless an article other than ``keep_for`` records the
+    same ones."""
+    others = type(keep_for)._default_manager.exclude(pk=keep_for.pk)
     for name in names:
         if others.filter(hero_renditions__files__contains=[{"name": name}]).exists():
             continue

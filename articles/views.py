@@ -2,20 +2,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
-from recovery_site.prepared_queries import PreparedQuery
+from core import caching
 
-from . import page_cache
 from .models import Article, Topic
-from .outline import outline_for
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
 HOME_FEATURED_COUNT = 3
@@ -23,36 +17,25 @@ HOME_LATEST_COUNT = 6
 RELATED_COUNT = 3
 
 
-# Compiled once per process (recovery_site/prepared_queries.py), as the article page's.
-featured_article_cards = PreparedQuery(
-    lambda now: (
-        Article.objects.published(now).featured().for_cards().newest_first()[:HOME_FEATURED_COUNT]
-    )
-)
-latest_article_cards = PreparedQuery(
-    lambda now, other_than: (
-        Article.objects.published(now)
-        .exclude(pk__in=other_than)
-        .for_cards()
-        .newest_first()[:HOME_LATEST_COUNT]
-    )
-)
+def next_publication():
+    """When the next scheduled article goes public: shared pages change then."""
+    return Article.objects.scheduled().values_list("published_at", flat=True).first()
 
 
-@page_cache.cache_for_anonymous(stamps=[page_cache.ALL_COMMENTS])
+def shared_page(**kwargs):
+    return caching.cache_shared_page(until=next_publication, **kwargs)
+
+
+@shared_page()
 def home(request):
-    now = timezone.now()
-    featured = featured_article_cards(now=now)
-    latest = latest_article_cards(now=now, other_than=[article.pk for article in featured])
+    cards = Article.objects.published().for_cards().newest_first()
+    featured = list(cards.featured()[:HOME_FEATURED_COUNT])
+    latest = cards.exclude(pk__in=[article.pk for article in featured])[:HOME_LATEST_COUNT]
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
 
 @method_decorator(
-    page_cache.cache_for_anonymous(
-        query_params={"page": page_cache.NUMBER, "topic": page_cache.SLUG},
-        stamps=[page_cache.ALL_COMMENTS],
-    ),
-    name="dispatch",
+    shared_page(query_params={"page": caching.NUMBER, "topic": caching.SLUG}), name="dispatch"
 )
 class ArticleListView(ListView):
     """All published articles, newest first; on /topics/<slug>/ only that topic's."""
@@ -76,7 +59,7 @@ class ArticleListView(ListView):
         return super().get_context_data(topic=self.topic, topics=topics, **kwargs)
 
 
-@method_decorator(page_cache.cache_for_anonymous(), name="dispatch")
+@method_decorator(shared_page(), name="dispatch")
 class TopicListView(ListView):
     template_name = "articles/topic_list.html"
     context_object_name = "topics"
@@ -85,28 +68,12 @@ class TopicListView(ListView):
         return Topic.objects.with_article_counts()
 
 
-# The article page's own queries, compiled to SQL once per process: compiling them
-# took Django more CPU than PostgreSQL needs to answer them (recovery_site/prepared_queries.py).
-published_article_by_slug = PreparedQuery(
-    lambda slug, now: (
-        Article.objects.published(now).with_outline().with_comment_count().filter(slug=slug)[:1]
-    )
-)
-related_published_articles = PreparedQuery(
-    lambda topic_ids, article_id, now: (
-        Article.objects.published(now)
-        .sharing_topics(topic_ids, other_than=article_id)
-        .for_cards()[:RELATED_COUNT]
-    )
-)
-
-
-@page_cache.cache_for_anonymous(query_params={"cpage": page_cache.NUMBER})
+@shared_page(query_params={"cpage": caching.NUMBER})
 def article_detail(request, slug):
-    found = published_article_by_slug(slug=slug, now=timezone.now())
-    if not found:
+    article = Article.objects.published().for_page().filter(slug=slug).first()
+    if article is None:
         return redirect_renamed_article(request, slug)
-    return render_article_page(request, found[0])
+    return render_article_page(request, article)
 
 
 def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
@@ -121,21 +88,20 @@ def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
 
 def render_article_page(request, article, *, status=200, **extra_context):
     """Render the article page; the comments app passes a bound form when re-showing it."""
+    if not article.outline_html:
+        # Blanked by the database when a section or FAQ is written, stored again by
+        # the code that wrote it (Article.refresh_outline); until then rendered here,
+        # never written on a GET.
+        article.render_outline()
     topic_ids = [topic.pk for topic in article.ordered_topics]
     related = (
-        related_published_articles(topic_ids=topic_ids, article_id=article.pk, now=timezone.now())
+        Article.objects.published()
+        .sharing_topics(topic_ids, other_than=article.pk)
+        .for_cards()[:RELATED_COUNT]
         if topic_ids
         else []
     )
-    # The related cards show their comment counts (the comments app declares the
-    # article's own thread).
-    page_cache.depends_on(request, *(page_cache.comments_stamp(other.pk) for other in related))
-    context = {
-        "article": article,
-        "outline": outline_for(article),
-        "related": related,
-        **extra_context,
-    }
+    context = {"article": article, "related": related, **extra_context}
     return render(request, "articles/article_detail.html", context, status=status)
 
 
@@ -161,20 +127,3 @@ def search(request):
         context["page_obj"] = page
         context["query_string"] = urlencode({"q": context["searched_for"]})
     return render(request, "articles/search.html", context)
-
-
-@never_cache
-def healthz(request):
-    """200 when the database answers a query, 503 when it does not (for load balancers)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
-
-
-def server_error(request):
-    """The 500 page in the site's design; it still renders when the database is down."""
-    return render(request, "500.html", status=500)

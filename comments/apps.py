@@ -7,12 +7,12 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self):
-        from articles import page_cache
+        from core import caching
 
         from . import signals
-        from .views import DETAILS_COOKIE, OWN_COMMENTS_COOKIE
+        from .cookies import DETAILS_COOKIE, OWN_COMMENTS_COOKIE
 
         signals.connect()
         # Own comments (pending ones, withdraw links) and a pre-filled form are for
         # their reader only.
-        page_cache.personal_cookies(OWN_COMMENTS_COOKIE, DETAILS_COOKIE)
+        caching.personal_cookies(OWN_COMMENTS_COOKIE, DETAILS_COOKIE)

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Article
-from recovery_site.prepared_queries import PreparedQuery
+from core import caching
 
 from .models import Comment, ModerationLists
 from .notifications import flag_for_moderators
@@ -66,17 +67,9 @@ def articles_for_posting(now=None):
     )
 
 
-# Compiled to SQL once per process (recovery_site/prepared_queries.py): building the
-# queryset on every post cost Django more CPU than PostgreSQL takes to answer it.
-_article_for_posting = PreparedQuery(
-    lambda slug, now: articles_for_posting(now).filter(slug=slug)[:1]
-)
-
-
 def article_for_posting(slug):
     """The published article ``slug`` (as ``articles_for_posting`` has it), or None."""
-    found = _article_for_posting(slug=slug, now=timezone.now())
-    return found[0] if found else None
+    return articles_for_posting().filter(slug=slug).first()
 
 
 def comments_are_open(article, now=None):
@@ -137,15 +130,9 @@ def approved_history(name, email):
     )
 
 
-# Asked on most posts: compiled once per process (recovery_site/prepared_queries.py).
-_first_approved_history = PreparedQuery(
-    lambda name, email: approved_history(name, email).only("pk")[:1]
-)
-
-
 def has_approved_history(name, email):
     """True when an approved comment carries both this name and this email."""
-    return bool(_first_approved_history(name=name.strip(), email=email.strip()))
+    return approved_history(name, email).exists()
 
 
 def attach_point(parent):
@@ -209,6 +196,29 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
             raise DuplicateComment from error
         raise
     return comment
+
+
+def recount_comments():
+    """Store every article's count of approved comments afresh; return how many
+    articles had a wrong count."""
+    approved = (
+        Comment.objects.approved()
+        .filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    counted = Coalesce(Subquery(approved), Value(0))
+    with transaction.atomic():
+        wrong = (
+            Article.objects.annotate(counted=counted)
+            .exclude(comment_count=F("counted"))
+            .update(comment_count=counted)
+        )
+    if wrong:
+        caching.bump(caching.COMMENTS)
+    return wrong
 
 
 # --- Moderation ---------------------------------------------------------------------

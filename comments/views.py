@@ -1,4 +1,3 @@
-import json
 import time
 
 from django.conf import settings
@@ -15,25 +14,20 @@ from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from articles import page_cache
 from articles.models import Article
 from articles.views import render_article_page
-from recovery_site.prepared_queries import PreparedQuery
+from core import caching
 
 from . import services
+from .cookies import (
+    own_comment_ids,
+    remember_or_forget_details,
+    remember_own_comment,
+    saved_details,
+)
 from .forms import CommentForm, sign_timestamp, timestamp_problem
 from .models import Comment
 from .threads import build_threads
-
-# Cookie with the ids of the visitor's own recent comments (signed), so that a
-# comment awaiting moderation is shown to its author and nobody else.
-OWN_COMMENTS_COOKIE = "comments_mine"
-OWN_COMMENTS_SALT = "comments.mine"
-OWN_COMMENTS_KEPT = 20
-# Opt-in cookie remembering name, email and website ("Save my name...").
-DETAILS_COOKIE = "comment_author"
-DETAILS_SALT = "comments.author"
-DETAILS_MAX_AGE = 365 * 24 * 3600
 
 
 @require_POST
@@ -83,9 +77,9 @@ def post_comment(request, slug):
     response = HttpResponseRedirect(comment_location(comment))
     _announce(request, comment)
     if comment.status != Comment.Status.SPAM:
-        _remember_own_comment(request, response, comment)
+        remember_own_comment(request, response, comment)
     if not form.is_logged_in:
-        _remember_or_forget_details(response, form)
+        remember_or_forget_details(response, form)
     return response
 
 
@@ -130,9 +124,7 @@ def csrf_failure(request, reason=""):
 def _show_again(request, article, form, *, status, problem=None):
     """The article page with the submitted form, its errors and what was typed."""
     # Only now the whole article: an accepted post never needs the page's outline.
-    article = get_object_or_404(
-        Article.objects.published().with_outline().with_comment_count(), pk=article.pk
-    )
+    article = get_object_or_404(Article.objects.published().for_page(), pk=article.pk)
     form.article = article
     return render_article_page(
         request, article, status=status, comment_form=form, comment_problem=problem
@@ -176,75 +168,9 @@ def _withdraw_url(comment):
     return reverse("comments:withdraw", args=[services.withdraw_token(comment)])
 
 
-def own_comment_ids(request):
-    """The ids of comments this browser posted recently (from the signed cookie)."""
-    raw = request.get_signed_cookie(
-        OWN_COMMENTS_COOKIE,
-        default=None,
-        salt=OWN_COMMENTS_SALT,
-        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
-    )
-    try:
-        ids = json.loads(raw) if raw else []
-    except ValueError:
-        return []
-    return [value for value in ids if isinstance(value, int)]
-
-
-def _cookie_options():
-    return {"httponly": True, "samesite": "Lax", "secure": settings.SESSION_COOKIE_SECURE}
-
-
-def _remember_own_comment(request, response, comment):
-    ids = [comment.pk, *own_comment_ids(request)][:OWN_COMMENTS_KEPT]
-    response.set_signed_cookie(
-        OWN_COMMENTS_COOKIE,
-        json.dumps(ids),
-        salt=OWN_COMMENTS_SALT,
-        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
-        **_cookie_options(),
-    )
-
-
-def _remember_or_forget_details(response, form):
-    if form.cleaned_data.get("save_details"):
-        details = {
-            "name": form.cleaned_data["author_name"],
-            "email": form.cleaned_data["author_email"],
-            "url": form.cleaned_data.get("author_url", ""),
-        }
-        response.set_signed_cookie(
-            DETAILS_COOKIE,
-            json.dumps(details),
-            salt=DETAILS_SALT,
-            max_age=DETAILS_MAX_AGE,
-            **_cookie_options(),
-        )
-    else:
-        response.delete_cookie(DETAILS_COOKIE, samesite="Lax")
-
-
-def saved_details(request):
-    """Name, email and website the visitor chose to remember, or an empty dict."""
-    raw = request.get_signed_cookie(
-        DETAILS_COOKIE, default=None, salt=DETAILS_SALT, max_age=DETAILS_MAX_AGE
-    )
-    try:
-        details = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return details if isinstance(details, dict) else {}
-
-
-# Compiled once per process (recovery_site/prepared_queries.py), as the article's own.
-approved_thread_comments = PreparedQuery(
-    lambda article_id: Comment.objects.approved().filter(article_id=article_id).for_thread()
-)
-
-
 def comment_section(request, article, form=None, problem=None):
     """Everything the comment section under an article shows, as template context."""
-    approved = approved_thread_comments(article_id=article.pk)
+    approved = list(Comment.objects.approved().filter(article=article).for_thread())
     own_ids = own_comment_ids(request)
     own_pending = (
         list(Comment.objects.pending().filter(article=article, pk__in=own_ids).for_thread())
@@ -254,10 +180,9 @@ def comment_section(request, article, form=None, problem=None):
     by_id = {comment.pk: comment for comment in approved}
     reply_to = _reply_target(request, by_id, form)
     is_open = services.comments_are_open(article)
-    # The shared page cache keeps this page until the thread changes or the form closes.
-    page_cache.depends_on(request, page_cache.comments_stamp(article.pk))
-    page_cache.expire_at(request, services.comments_close_at(article))
-    shared = page_cache.is_shared(request)
+    # A cached page goes stale when the form closes.
+    caching.keep_until(request, services.comments_close_at(article))
+    shared = caching.is_shared(request)
     if form is None and is_open:
         form = _blank_form(request, article, reply_to, shared=shared)
     for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]:
@@ -266,7 +191,7 @@ def comment_section(request, article, form=None, problem=None):
     page = Paginator(threads, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("cpage"))
     return {
         "article": article,
-        "comment_count": len(approved),
+        "comment_count": article.comment_count,
         "comment_page": page,
         "comment_form": form,
         "comment_problem": problem,

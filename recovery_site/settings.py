@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
+    "core",
     "articles",
     "comments",
 ]
@@ -100,7 +101,7 @@ MIDDLEWARE = [
     # Compress pages (static files are pre-compressed by WhiteNoise). Django masks
     # the CSRF token per response and pads compressed output against BREACH-style
     # attacks. Level 5, not Django's 6: a third less CPU for 2% more bytes.
-    "recovery_site.middleware.PageGZipMiddleware",
+    "core.middleware.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,8 +144,7 @@ _cache_options = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's, reusing its redis-py client (recovery_site/cache.py).
-            "BACKEND": "recovery_site.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             **_cache_options,
         }
@@ -157,10 +157,9 @@ else:
             **_cache_options,
         }
     }
-# Anonymous readers' pages (articles/page_cache.py), kept at most this long; they are
-# dropped sooner, and exactly, when what they show changes. The invalidation lives in
-# the cache, so it needs one cache shared by every process: on by default with Redis
-# only (0 turns it off).
+# Shared pages and rendered fragments (core/caching.py), kept at most this long; they
+# go stale at once when what they show changes. That needs one cache shared by every
+# process: on by default with Redis only (0 turns all of it off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 24 * 3600 if REDIS_URL else 0)
 # How long a front cache (nginx, deploy/nginx.conf) may answer for Django with a shared
 # page before it asks again (a conditional GET). Sent as X-Accel-Expires on shared

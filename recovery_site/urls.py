@@ -11,8 +11,8 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 from django.views.static import serve
 
-from articles import views as article_views
 from articles.sitemaps import SITEMAPS
+from core import views as core_views
 
 
 class FaviconView(RedirectView):
@@ -31,7 +31,7 @@ admin.site.index_title = "Site content"
 urlpatterns = [
     path("", include("articles.urls")),
     path("comments/", include("comments.urls")),
-    path("healthz", article_views.healthz, name="healthz"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",
@@ -53,4 +53,4 @@ if settings.SERVE_MEDIA:
         )
     ]
 
-handler500 = "articles.views.server_error"
+handler500 = "core.views.server_error"

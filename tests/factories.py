@@ -48,14 +48,19 @@ def make_section(article, **overrides):
         "body": f"Paragraph of section {position} with **bold** text.",
     }
     fields.update(overrides)
-    return Section.objects.create(article=article, position=position, **fields)
+    section = Section.objects.create(article=article, position=position, **fields)
+    # As the admin and the importer do after changing sections.
+    article.refresh_outline()
+    return section
 
 
 def make_faq(article, **overrides):
     position = overrides.pop("position", article.faqs.count() + 1)
     fields = {"question": f"Question number {position}?", "answer": f"Answer {position}."}
     fields.update(overrides)
-    return FAQ.objects.create(article=article, position=position, **fields)
+    faq = FAQ.objects.create(article=article, position=position, **fields)
+    article.refresh_outline()
+    return faq
 
 
 def make_image_upload(width=64, height=48, name="hero.png"):

@@ -8,7 +8,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from zlib_ng import gzip_ng
 
-from recovery_site.middleware import PageGZipMiddleware
+from core.middleware import PageGZipMiddleware
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db

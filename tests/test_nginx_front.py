@@ -16,10 +16,10 @@ import pytest
 from django.core import signing
 from django.test.testcases import LiveServerThread
 
-from articles import page_cache
 from articles.models import SiteSettings
+from comments.cookies import OWN_COMMENTS_COOKIE, OWN_COMMENTS_SALT
 from comments.models import Comment
-from comments.views import OWN_COMMENTS_COOKIE, OWN_COMMENTS_SALT
+from core import caching
 from recovery_site import nginx_front
 from tests.factories import make_article, make_comment
 
@@ -28,7 +28,7 @@ BROWSER = {"Accept-Encoding": "gzip, deflate, br", "Accept": "text/html"}
 
 
 def test_the_config_passes_by_every_personal_cookie():
-    assert nginx_front.personal_cookies_in() == page_cache.personal_cookie_names()
+    assert nginx_front.personal_cookies_in() == caching.personal_cookie_names()
 
 
 @pytest.fixture
@@ -99,7 +99,6 @@ def front(nginx_binary, transactional_db, settings, tmp_path):
     settings.COMMENTS_TRUSTED_PROXY_COUNT = 1
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
     settings.COMMENTS_FLOOD_SECONDS = 0
-    page_cache._routes.clear()
     from recovery_site.wsgi import application
 
     recorder = Recorder(application)
@@ -133,7 +132,6 @@ def front(nginx_binary, transactional_db, settings, tmp_path):
         nginx.terminate()
         nginx.wait(timeout=10)
         server.terminate()
-        page_cache._routes.clear()
 
 
 @pytest.fixture

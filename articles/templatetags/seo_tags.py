@@ -69,15 +69,14 @@ def json_ld_script(data):
 
 
 @register.simple_tag(takes_context=True)
-def article_structured_data(context, article, outline):
+def article_structured_data(context, article):
     """JSON-LD for an article page: MedicalWebPage, BreadcrumbList and FAQPage.
 
-    Usage: ``{% article_structured_data article outline %}`` (``outline``: the
-    article's ``ArticleOutline``, whose FAQ entries the FAQPage lists)
+    Usage: ``{% article_structured_data article %}``
     """
     objects = build_article_structured_data(
         article,
-        faq_entries=outline.faq_entries,
+        faq_entries=article.faq_entries,
         site=context["site"],
         absolute_url=context["request"].build_absolute_uri,
     )

@@ -1,15 +1,17 @@
-"""The article page's stored outline (articles/outline.py): rendered once, reused, and
-rendered again whenever the article, a section or an FAQ changes, however it changed."""
+"""The article page's outline (table of contents, sections, FAQs), stored in the article
+row by the code that changes sections (the admin, the importer) and read with it."""
 
+import io
 import json
 import re
 
 import pytest
-from django.db import DatabaseError, connection
+from django.core.management import call_command
+from django.urls import reverse
 
-from articles import outline
-from articles.models import FAQ, Article, ArticleOutline, Section
-from tests.factories import make_article, make_faq, make_section, make_topic
+from articles.models import FAQ, Article, Section
+from tests.articles.test_admin import article_form_data, faq_rows, make_staff, section_rows
+from tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +27,8 @@ def article():
     return make_article(sections=3, faqs=2, topics=[make_topic()])
 
 
-def version_of(article):
-    return Article.objects.values_list("content_version", flat=True).get(pk=article.pk)
+def stored(article):
+    return Article.objects.get(pk=article.pk)
 
 
 def page(client, article):
@@ -40,139 +42,96 @@ def faq_page_data(content):
     return next(data for data in map(json.loads, scripts) if data["@type"] == "FAQPage")
 
 
-def test_the_first_view_stores_the_outline_and_later_views_reuse_it(
+def test_the_page_shows_the_stored_outline_without_fetching_sections(
     client, article, django_assert_num_queries
 ):
-    first = page(client, article)
-    stored = ArticleOutline.objects.get(article=article)
-    assert stored.content_version == version_of(article)
-    assert 'id="section-heading-3"' in stored.html and "Section heading 3" in first
+    html = stored(article).outline_html
+    assert 'id="section-heading-3"' in html and "Question number 2?" in html
 
-    # article (with its topics and the stored outline), related articles, comments
+    page(client, article)  # the site settings are cached from then on
+    # the article, related articles, comments
     with django_assert_num_queries(3) as queries:
-        again = page(client, article)
+        content = page(client, article)
     assert not any("articles_section" in query["sql"] for query in queries.captured_queries)
-    assert stored.html in again
+    assert html in content
 
 
-def test_every_kind_of_write_raises_the_articles_content_version(article):
-    other = make_article()
-    steps = [
-        lambda: article.save(),
-        lambda: Article.objects.filter(pk=article.pk).update(is_featured=True),
-        lambda: make_section(article),
-        lambda: Section.objects.filter(article=article).update(heading="Renamed"),
-        lambda: make_faq(article),
-        lambda: FAQ.objects.filter(article=article).delete(),
-    ]
-    for step in steps:
-        before = version_of(article)
-        step()
-        assert version_of(article) > before, step
+def test_saving_in_the_admin_stores_the_outline(client):
+    client.force_login(make_staff("editor", groups=["Editors"]))
 
-    # A section that moves dates both outlines.
-    section = article.sections.first()
-    before, other_before = version_of(article), version_of(other)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE articles_section SET article_id = %s WHERE id = %s", [other.pk, section.pk]
-        )
-    assert version_of(article) > before and version_of(other) > other_before
-
-
-def test_a_section_changed_by_a_bulk_update_shows_at_once(client, article):
-    page(client, article)
-
-    Section.objects.filter(article=article, position=2).update(
-        heading="What changes in the brain", body_html="<p>Receptors adapt.</p>"
+    client.post(
+        reverse("admin:articles_article_add"),
+        article_form_data(make_topic(), section_rows(2), faq_rows(1)),
     )
 
-    content = page(client, article)
-    assert "What changes in the brain" in content and "<p>Receptors adapt.</p>" in content
-    assert "Section heading 2" not in content
+    article = Article.objects.get(slug="supervised-detox")
+    assert "Step 2" in article.outline_html and "Question 1?" in article.outline_html
+    assert [question for question, _answer in article.faq_entries] == ["Question 1?"]
+    assert "Step 2" in page(client, article)
 
 
-def test_an_faq_changed_in_plain_sql_updates_the_page_and_its_structured_data(client, article):
-    page(client, article)
-    faq = article.faqs.get(position=1)
+def test_importing_stores_the_outline(tmp_path):
+    path = tmp_path / "article.md"
+    path.write_text(
+        "# Imported title\n\nA summary sentence.\n\n## First part\n\nText.\n\n"
+        "## Frequently asked questions\n\n### Is it imported?\n\nYes.\n"
+    )
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE articles_faq SET question = %s, answer_html = %s WHERE id = %s",
-            ["How long does it last?", "<p>About a <em>week</em>.</p>", faq.pk],
-        )
+    call_command("import_article", str(path), stdout=io.StringIO())
 
-    content = page(client, article)
-    assert "<summary>How long does it last?</summary>" in content
-    questions = faq_page_data(content)["mainEntity"]
-    assert questions[0]["name"] == "How long does it last?"
-    assert questions[0]["acceptedAnswer"]["text"] == "About a week."
+    article = Article.objects.get(title="Imported title")
+    assert "First part" in article.outline_html and "Is it imported?" in article.outline_html
 
 
-def test_a_deleted_section_leaves_the_table_of_contents(client, article):
-    page(client, article)
-    Section.objects.filter(article=article, position=3).delete()
+def test_any_write_of_a_section_shows_at_once_and_the_page_never_writes(client, article):
+    Section.objects.create(article=article, position=9, heading="Written by code", body="Text.")
+    assert stored(article).outline_html == ""  # blanked by the database
 
     content = page(client, article)
-    assert "Section heading 3" not in content and 'href="#section-heading-3"' not in content
+
+    # Rendered for the page, as the admin would have stored it; nothing written on GET.
+    assert "Written by code" in content
+    assert stored(article).outline_html == ""
+
+
+def test_the_refresh_command_stores_changes_made_behind_djangos_back(client, article):
+    Section.objects.filter(article=article, position=1).update(
+        heading="Changed with SQL", body_html="<p>New text.</p>"
+    )
+    FAQ.objects.filter(article=article, position=1).update(
+        question="Changed question?", answer_html="<p>Changed answer.</p>"
+    )
+    assert "Changed with SQL" in page(client, article)
+
+    call_command("refresh_articles", stdout=io.StringIO())
+
+    assert "Changed with SQL" in stored(article).outline_html
+    content = page(client, article)
+    assert "Changed with SQL" in content
+    assert faq_page_data(content)["mainEntity"][0]["name"] == "Changed question?"
 
 
 def test_the_reading_time_follows_the_text(client, article):
-    page(client, article)
-    long_text = " ".join(["word"] * 2200)  # ten minutes at 220 words a minute
-    make_section(article, heading="A long section", body=long_text)
+    minutes = stored(article).reading_minutes
+    Section.objects.filter(article=article, position=1).update(word_count=10_000)
+    stored(article).refresh_outline()
 
-    assert "<dd>11 min</dd>" in page(client, article)
-
-
-def test_an_outline_of_an_older_version_is_never_shown(client, article):
-    page(client, article)
-    ArticleOutline.objects.filter(article=article).update(
-        html="<p>Out of date</p>", content_version=version_of(article) - 1
-    )
-
-    content = page(client, article)
-    assert "Out of date" not in content and "Section heading 1" in content
-    assert ArticleOutline.objects.get(article=article).content_version == version_of(article)
+    assert stored(article).reading_minutes > minutes
+    assert f"{stored(article).reading_minutes} min" in page(client, article)
 
 
-def test_a_new_outline_template_renders_every_outline_again(client, article, monkeypatch):
-    page(client, article)
-    ArticleOutline.objects.filter(article=article).update(html="<p>Made by the old template</p>")
-    monkeypatch.setattr(outline, "template_key", lambda: "a-newer-template")
+def test_the_stored_outline_is_what_rendering_now_would_make(article):
+    row = stored(article)
+    fresh = stored(article)
+    fresh.render_outline()
 
-    content = page(client, article)
-    assert "Made by the old template" not in content and "Section heading 1" in content
-    assert ArticleOutline.objects.get(article=article).template_key == "a-newer-template"
-
-
-def test_the_stored_outline_is_what_rendering_now_would_make(client, article):
-    page(client, article)
-    stored = Article.objects.with_outline().get(pk=article.pk).stored_outline
-    fresh = outline.render_outline(Article.objects.get(pk=article.pk))
-
-    assert (stored.html, stored.faq_entries, stored.reading_minutes) == (
-        fresh.html,
+    assert (row.outline_html, row.faq_entries, row.reading_minutes) == (
+        fresh.outline_html,
         [list(entry) for entry in fresh.faq_entries],
         fresh.reading_minutes,
     )
 
 
-def test_the_outline_holds_nothing_per_visitor(client, article):
-    page(client, article)
-    html = ArticleOutline.objects.get(article=article).html
+def test_the_outline_holds_nothing_per_visitor(article):
+    html = stored(article).outline_html
     assert "csrfmiddlewaretoken" not in html and "timestamp" not in html
-
-
-def test_a_database_that_refuses_to_store_the_outline_still_shows_the_page(
-    client, article, monkeypatch, caplog
-):
-    def read_only(*args, **kwargs):
-        raise DatabaseError("cannot execute INSERT in a read-only transaction")
-
-    monkeypatch.setattr(ArticleOutline.objects, "bulk_create", read_only)
-
-    content = page(client, article)
-    assert "Section heading 3" in content
-    assert not ArticleOutline.objects.filter(article=article).exists()
-    assert "Could not store the outline" in caplog.text

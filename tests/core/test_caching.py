@@ -1,4 +1,4 @@
-"""The anonymous page cache (articles/page_cache.py): hits, exact invalidation, what is
+"""Shared pages for anonymous readers (core/caching.py): hits, exact invalidation, what is
 never shared, conditional GET. Runs on whichever cache settings choose (local memory,
 or Redis with REDIS_URL)."""
 
@@ -129,9 +129,9 @@ def test_a_shared_article_page_leaves_the_form_token_to_the_readers_browser(
 
 
 def test_a_page_that_asks_for_a_csrf_token_is_never_shared(client, article, monkeypatch):
-    from comments import views
+    from core import caching
 
-    monkeypatch.setattr(views.page_cache, "is_shared", lambda request: False)
+    monkeypatch.setattr(caching, "is_shared", lambda request: False)
     url = article.get_absolute_url()
 
     responses = [Client().get(url), Client().get(url)]

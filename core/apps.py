@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """Site-wide pieces that belong to no content app."""
+
+    name = "core"
+    verbose_name = _("Site")
