@@ -20,7 +20,7 @@ from articles import page_cache
 from articles.models import SiteSettings
 from comments.models import Comment
 from comments.views import OWN_COMMENTS_COOKIE, OWN_COMMENTS_SALT
-from recovery_site import nginx_front
+from scripts import nginx_front
 from tests.factories import make_article, make_comment
 
 NGINX = nginx_front.find_nginx()
