@@ -96,13 +96,13 @@ lighthouse: demo node_modules/.bin/lighthouse
 	$(PY) scripts/lighthouse.py
 
 # Load test of the production configuration on 127.0.0.1 (a few minutes; not run by
-# CI): its own database (recovery_bench), Redis and gunicorn servers, measured with
-# wrk; prints a table and writes it to docs/benchmarks.md. See scripts/bench.py.
+# CI): its own database (recovery_bench), Redis, gunicorn and nginx servers, measured
+# with wrk; prints a table and writes it to docs/benchmarks.md. See scripts/bench/.
 bench: install $(CSS_SUBSET)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
 	@command -v redis-server >/dev/null || \
 		{ echo "make bench needs Redis: apt-get install -y redis-server"; exit 1; }
-	$(PY) scripts/bench.py $(BENCH_ARGS)
+	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
--- Comment POSTs for `make bench` (scripts/bench.py): every request posts a distinct
+-- Comment POSTs for `make bench` (scripts/bench/load.py): every request posts a distinct
 -- comment (its own body and email address, so the duplicate and trust rules stay out
 -- of the way), with the CSRF cookie, token and form timestamp of one earlier GET.
 -- Arguments: token, timestamp, CSRF cookie, run marker, path.

@@ -1,6 +1,6 @@
 """Measure (and profile) the CPU cost of rendering the article page uncached.
 
-The page of issue #6 (the heroin-withdrawal demo article with 50 approved comments,
+The bench's page (the heroin-withdrawal demo article with 50 approved comments,
 15 of them replies) is rendered N times in this process through the project's WSGI
 application, with production settings (DEBUG off, manifest static files, the page
 cache off: ``PAGE_CACHE_SECONDS=0``), as a browser asks for it (gzip accepted, no
@@ -33,9 +33,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-sys.path.insert(0, str(BASE_DIR / "scripts"))
 
-import bench  # noqa: E402  (scripts/bench.py: the bench's page shape and helpers)
+# The bench's page shape and helpers.
+from scripts.bench import ARTICLE, ARTICLE_SLUG, COMMENTS, database, say, servers  # noqa: E402
 
 DATABASE = "recovery_profile"
 WORK_DIR = BASE_DIR / "build" / "profile"
@@ -47,18 +47,20 @@ def database_url():
         from recovery_site import embedded_db
 
         source = embedded_db.ensure_running()
-    return bench.with_database(source, DATABASE)
+    return database.with_database(source, DATABASE)
 
 
 def database_exists(url):
-    found = bench.maintenance_query(url, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    found = database.maintenance_query(
+        url, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
+    )
     return found is not None
 
 
 def production_env(url, work_dir):
     # The bench's production settings, rendering every request (no page cache, no Redis)
     # and running tasks in the request.
-    env = bench.production_env(url, work_dir=work_dir)
+    env = servers.production_env(url, work_dir)
     env.update(PAGE_CACHE_SECONDS="0", TASKS_BACKEND="immediate")
     return env
 
@@ -75,11 +77,10 @@ def manage(env, *args):
 
 
 def prepare(env):
-    bench.say("Preparing the profile database and static files...")
+    say("Preparing the profile database and static files...")
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "load_demo_content")
-    seed = bench.SEED_COMMENTS % {"slug": bench.ARTICLE_SLUG, "count": bench.COMMENTS}
-    manage(env, "shell", "--verbosity", "0", "-c", seed)
+    manage(env, "seed_comments", ARTICLE_SLUG, "--count", str(COMMENTS))
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
 
@@ -176,17 +177,17 @@ def measure_parts(application, count):
     from comments.views import comment_section
     from recovery_site.middleware import PageGZipMiddleware
 
-    request = RequestFactory(HTTP_HOST="127.0.0.1").get(bench.ARTICLE)
+    request = RequestFactory(HTTP_HOST="127.0.0.1").get(ARTICLE)
     request.user = AnonymousUser()
     site = SiteSettings.load()
 
     def article_query():
-        return published_article_by_slug(slug=bench.ARTICLE_SLUG, now=timezone.now())[0]
+        return published_article_by_slug(slug=ARTICLE_SLUG, now=timezone.now())[0]
 
     article = article_query()
     outline = outline_for(article)
     section = comment_section(request, article)
-    page = get(application, bench.ARTICLE, gzip=False)[1]
+    page = get(application, ARTICLE, gzip=False)[1]
     gzip_middleware = PageGZipMiddleware(lambda request: None)
 
     def render_outline_again(article):
@@ -213,7 +214,7 @@ def measure_parts(application, count):
         f"{gzip_middleware.compress_level})": lambda: gzip_middleware.compress(page),
     }
     for label, function in parts.items():
-        bench.say(f"  {cpu_ms(function, count):6.2f} ms  {label}")
+        say(f"  {cpu_ms(function, count):6.2f} ms  {label}")
 
 
 def main():
@@ -227,7 +228,7 @@ def main():
     parser.add_argument("--top", type=int, default=30, help="functions in the top list")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database")
-    parser.add_argument("--path", default=bench.ARTICLE, help="the page to render")
+    parser.add_argument("--path", default=ARTICLE, help="the page to render")
     parser.add_argument(
         "--save-html", metavar="FILE", help="write the page's HTML (uncompressed) to FILE"
     )
@@ -240,7 +241,7 @@ def main():
     url = database_url()
     env = production_env(url, args.work_dir)
     if not (args.reuse and database_exists(url)):
-        bench.recreate_bench_database(url)
+        database.recreate(url)
         prepare(env)
     os.environ.clear()
     os.environ.update(env)
@@ -269,7 +270,7 @@ def main():
         measure(application, args.path, args.requests, postgres_cpu) for _ in range(args.rounds)
     ]
     cpu_ms, wall_ms, _postgres_ms = min(rounds, key=lambda result: result[:2])
-    bench.say(
+    say(
         f"{args.path}: {len(body) / 1024:.1f} KB compressed, {queries} queries; best of "
         f"{args.rounds} x {args.requests} requests: {cpu_ms:.2f} ms CPU, "
         f"{wall_ms:.2f} ms wall per request "
@@ -277,7 +278,7 @@ def main():
     )
     if postgres_cpu:
         # /proc counts in clock ticks (10 ms): meaningful over a few hundred requests.
-        bench.say(
+        say(
             "PostgreSQL backend CPU per request, same rounds: "
             + ", ".join(f"{postgres:.2f}" for _cpu, _wall, postgres in rounds)
             + " ms"
@@ -295,7 +296,7 @@ def main():
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats(args.sort).print_stats(args.top)
-        bench.say(out.getvalue())
+        say(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 
 Creates a throwaway database (``test_profile_posts_<pid>`` on the embedded
 PostgreSQL, or on the server of ``DATABASE_URL``), loads the demo content and 50
-approved comments on the bench article (the page shape of issue #6), then posts
+approved comments on the bench article (seed_comments: the bench's page), then posts
 distinct anonymous comments through Django's test client with production settings
 (DEBUG off, the database task queue) and the bench's relaxed flood control. It
 reports ``time.process_time()`` per post, best of several rounds (this process
@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-sys.path.insert(0, str(BASE_DIR / "scripts"))
 
 os.environ.update(
     DJANGO_SETTINGS_MODULE="recovery_site.settings",
@@ -71,7 +70,6 @@ def main():
 
 
 def run(options):
-    from bench import ARTICLE_SLUG, COMMENTS, SEED_COMMENTS
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -79,9 +77,10 @@ def run(options):
     from django.urls import reverse
 
     from comments.forms import sign_timestamp
+    from scripts.bench import ARTICLE_SLUG, COMMENTS
 
     call_command("load_demo_content", stdout=io.StringIO())
-    exec(SEED_COMMENTS % {"slug": ARTICLE_SLUG, "count": COMMENTS}, {"print": lambda *a: None})
+    call_command("seed_comments", ARTICLE_SLUG, count=COMMENTS, stdout=io.StringIO())
 
     client = Client()
     url = reverse("comments:post", args=[ARTICLE_SLUG])

@@ -1,13 +1,13 @@
-"""The parts of scripts/bench.py that a wrong edit would silently break (make bench
+"""The parts of scripts/bench/ that a wrong edit would silently break (make bench
 itself is a report, run by hand, not a test)."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from django.db import connection
 
-BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
+from scripts.bench import BASE_DIR, database, load, measure, report
+from tests.factories import make_article, make_comment
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:41941/articles/heroin-withdrawal-physiology/
   2 threads and 16 connections
@@ -27,16 +27,8 @@ Transfer/sec:     10.50MB
 """
 
 
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_wrk_output_is_read_with_units_and_errors(bench):
-    result = bench.parse_wrk(WRK_OUTPUT)
+def test_wrk_output_is_read_with_units_and_errors():
+    result = load.parse_wrk(WRK_OUTPUT)
 
     assert result == {
         "rps": 558.62,
@@ -48,16 +40,16 @@ def test_wrk_output_is_read_with_units_and_errors(bench):
     }
 
 
-def test_results_replace_only_their_own_section(bench, tmp_path, monkeypatch):
+def test_results_replace_only_their_own_section(tmp_path, monkeypatch):
     doc = tmp_path / "benchmarks.md"
     doc.write_text(
         "# Benchmarks\n\nIntro.\n\n<!-- bench:results:start -->\nold\n"
         "<!-- bench:results:end -->\n\nNotes written by hand.\n"
     )
-    monkeypatch.setattr(bench, "DOC", doc)
+    monkeypatch.setattr(report, "DOC", doc)
 
-    bench.write_section("results", ["| new |"])
-    bench.write_section("grid", ["| grid |"])
+    report.write_section("results", ["| new |"])
+    report.write_section("grid", ["| grid |"])
 
     assert doc.read_text() == (
         "# Benchmarks\n\nIntro.\n\n<!-- bench:results:start -->\n| new |\n"
@@ -66,20 +58,20 @@ def test_results_replace_only_their_own_section(bench, tmp_path, monkeypatch):
     )
 
 
-def test_the_bench_database_sits_beside_the_configured_one(bench):
+def test_the_bench_database_sits_beside_the_configured_one():
     assert (
-        bench.with_database("postgresql://postgres:@/recovery_site?host=/srv/.pgdata", "x")
+        database.with_database("postgresql://postgres:@/recovery_site?host=/srv/.pgdata", "x")
         == "postgresql://postgres:@/x?host=/srv/.pgdata"
     )
     assert (
-        bench.with_database("postgres://postgres@127.0.0.1:5432/test", "recovery_bench")
+        database.with_database("postgres://postgres@127.0.0.1:5432/test", "recovery_bench")
         == "postgres://postgres@127.0.0.1:5432/recovery_bench"
     )
 
 
-def test_socket_errors_are_summed_from_wrk_output(bench):
-    assert bench.socket_errors(WRK_OUTPUT) == 3
-    assert bench.socket_errors("Requests/sec: 10\n") == 0
+def test_socket_errors_are_summed_from_wrk_output():
+    assert load.socket_errors(WRK_OUTPUT) == 3
+    assert load.socket_errors("Requests/sec: 10\n") == 0
 
 
 @pytest.mark.parametrize(
@@ -92,9 +84,24 @@ def test_socket_errors_are_summed_from_wrk_output(bench):
         (100, 100, 1, False),  # a comment stored twice
     ],
 )
-def test_each_accepted_comment_must_be_stored_once(bench, accepted, stored, duplicated, verdict):
+def test_each_accepted_comment_must_be_stored_once(accepted, stored, duplicated, verdict):
     posts = {"accepted": accepted, "stored": stored, "duplicated": duplicated}
-    assert bench.stored_exactly_once(posts) is verdict
+    assert load.stored_exactly_once(posts) is verdict
+
+
+@pytest.mark.django_db
+def test_stored_comments_are_counted_by_the_runs_marker_with_extra_copies():
+    article = make_article()
+    for number in (1, 2, 3):
+        make_comment(article, body=f"Reader 1 says thank you, note {number} of run ab12cd34.")
+    make_comment(article, body="Reader 1 says thank you, note 3 of run ab12cd34.")
+    make_comment(article, body="Reader 1 says thank you, note 1 of run ffff0000.")
+
+    with connection.cursor() as cursor:
+        assert database.stored_comments(cursor, "ab12cd34") == (4, 1)
+        assert database.stored_comments(cursor, "ffff0000") == (1, 0)
+        # A marker is matched as text, never as a LIKE pattern.
+        assert database.stored_comments(cursor, "%") == (0, 0)
 
 
 FRONT_LOG = """\
@@ -106,13 +113,13 @@ FRONT_LOG = """\
 """
 
 
-def test_front_cache_statuses_are_counted_from_its_access_log(bench):
-    assert bench.cache_statuses(FRONT_LOG) == {"MISS": 1, "HIT": 2, "STALE": 1, "-": 1}
+def test_front_cache_statuses_are_counted_from_its_access_log():
+    assert measure.cache_statuses(FRONT_LOG) == {"MISS": 1, "HIT": 2, "STALE": 1, "-": 1}
 
 
-def test_the_front_logs_what_the_bench_reads(bench):
+def test_the_front_logs_what_the_bench_reads():
     # The bench counts cache statuses in the lines of deploy/nginx.conf's log_format.
-    site = (bench.BASE_DIR / "deploy" / "nginx.conf").read_text()
+    site = (BASE_DIR / "deploy" / "nginx.conf").read_text()
     log_format = "".join(re.findall(r"'([^']*)'", site.split("log_format recovery_site", 1)[1]))
 
     assert log_format.startswith(
@@ -121,4 +128,40 @@ def test_the_front_logs_what_the_bench_reads(bench):
     # Nothing that identifies a reader.
     assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
     line = '[29/Nov/2026:17:00:00 +0000] "GET /articles/x/ HTTP/1.1" 200 18840 0.000 HIT -\n'
-    assert bench.cache_statuses(line) == {"HIT": 1}
+    assert measure.cache_statuses(line) == {"HIT": 1}
+
+
+def figures(rps, p99=10.0):
+    return {"rps": rps, "p99": p99}
+
+
+@pytest.mark.parametrize(
+    ("returning", "verdict"),
+    [
+        (figures(260, p99=90), "met"),
+        (figures(240, p99=90), "**not met**"),
+        (figures(400, p99=120), "**not met**"),
+    ],
+)
+def test_the_returning_commenter_is_judged_on_requests_and_p99(returning, verdict):
+    rows = [
+        (report.UNCACHED, 16, figures(160)),
+        (report.ANONYMOUS_FRONT, 16, figures(45_000)),
+        (report.STATIC_NGINX, 16, figures(50_000)),
+        (report.RETURNING_FRONT, 16, returning),
+    ]
+    posts = {"rps": 230, "accepted": 100, "stored": 100, "duplicated": 0}
+    weights = {"HTML": (1, 90_000, 18_000)}
+
+    lines = report.targets(rows, posts, weights, transfer=30_000, has_nginx=True)
+
+    cells = {line.split(" | ")[0].lstrip("| "): line.rsplit(" | ", 1)[1] for line in lines[2:]}
+    assert cells == {
+        "Anonymous article via the nginx front / nginx static file, 16 clients: ≥ 0.80": "met |",
+        "Returning commenter's article (personal), 16 clients: ≥ 250 requests/s, "
+        "p99 < 100 ms": f"{verdict} |",
+        "Article fully uncached (`PAGE_CACHE_SECONDS=0`), 16 clients: ≥ 153 requests/s": "met |",
+        "Comment POSTs, 8 clients: ≥ 221 accepted/s, each stored once": "met |",
+        "HTML < 20 KB compressed with 50 comments": "met |",
+        "Total transfer < 75.6 KB (WordPress)": "met |",
+    }

@@ -20,7 +20,7 @@ from articles.models import SiteSettings
 from comments.cookies import OWN_COMMENTS_COOKIE, OWN_COMMENTS_SALT
 from comments.models import Comment
 from core import caching
-from recovery_site import nginx_front
+from scripts import nginx_front
 from tests.factories import make_article, make_comment
 
 NGINX = nginx_front.find_nginx()

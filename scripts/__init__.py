@@ -1,0 +1,1 @@
+"""Development, benchmark and profiling tools; none of it runs in production."""
