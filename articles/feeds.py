@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from .models import Article, SiteSettings, Topic
+from core.models import SiteSettings
+
+from .models import Article, Topic
 
 FEED_ITEMS = 20
 

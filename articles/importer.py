@@ -36,7 +36,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
-from .models import FAQ, RESERVED_ANCHORS, Article, Section, SiteSettings, Topic, unique_anchor
+from core.models import SiteSettings
+
+from .models import FAQ, RESERVED_ANCHORS, Article, Section, Topic, unique_anchor
 
 FAQ_HEADINGS = {"frequently asked questions", "faq", "faqs"}
 REFERENCES_HEADINGS = {"references", "sources"}

@@ -4,9 +4,8 @@ import math
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models
+from django.db import models
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -544,96 +543,3 @@ class FAQ(OrderedChild):
     @property
     def anchor(self):
         return f"faq-{self.pk}"
-
-
-class SingletonModel(models.Model):
-    """A table with a single row (primary key 1), read through the cache; until an
-    editor first saves it, the defaults stand in for it (reading never writes)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.cache_key())
-
-    @classmethod
-    def cache_key(cls):
-        return f"singleton:{cls._meta.label_lower}"
-
-    @classmethod
-    def load(cls):
-        """Return the row, cached (the defaults if there is none or the database is down)."""
-        instance = cache.get(cls.cache_key())
-        if instance is None:
-            try:
-                instance = cls.objects.filter(pk=1).first() or cls(pk=1)
-            except DatabaseError:
-                # The error pages must render even when the database is down.
-                return cls(pk=1)
-            cache.set(cls.cache_key(), instance, timeout=300)
-        return instance
-
-
-class SiteSettings(SingletonModel):
-    """Site-wide wording editors can change."""
-
-    site_name = models.CharField(_("site name"), max_length=80, default="Harbor Recovery Center")
-    slogan = models.CharField(
-        _("slogan"),
-        max_length=150,
-        blank=True,
-        default="Recovery changes what is possible. Start where you are.",
-    )
-    welcome = models.TextField(
-        _("home page welcome"),
-        blank=True,
-        default=(
-            "Clear, medically reviewed information about substance use, withdrawal "
-            "and recovery, for people finding their way and for those who love them."
-        ),
-        help_text=_("A short paragraph at the top of the home page."),
-    )
-    helpline_name = models.CharField(
-        _("helpline name"), max_length=120, default="SAMHSA National Helpline"
-    )
-    helpline_phone = models.CharField(_("helpline number"), max_length=40, default="1-800-662-4357")
-    helpline_text = models.CharField(
-        _("helpline note"),
-        max_length=200,
-        blank=True,
-        default="Free, confidential, 24 hours a day, 365 days a year, in English and Spanish.",
-    )
-    emergency_text = models.CharField(
-        _("emergency note"),
-        max_length=200,
-        blank=True,
-        default="In an emergency, or if someone may be overdosing, call 911 now.",
-    )
-    disclaimer = models.TextField(
-        _("medical disclaimer"),
-        blank=True,
-        default=(
-            "Articles on this site are for general education and are not a substitute "
-            "for advice from a doctor or other qualified clinician who knows your "
-            "situation. Never stop or change a prescribed medicine without talking to "
-            "your prescriber."
-        ),
-    )
-
-    class Meta:
-        verbose_name = _("site settings")
-        verbose_name_plural = _("site settings")
-        constraints = [
-            # The table holds a single row, always with primary key 1.
-            models.CheckConstraint(condition=Q(pk=1), name="site_settings_single_row"),
-        ]
-
-    def __str__(self):
-        return str(_("Site settings"))
-
-    @property
-    def helpline_tel(self):
-        """The helpline number as a tel: URL target (digits and a leading +)."""
-        return "".join(ch for ch in self.helpline_phone if ch.isdigit() or ch == "+")

@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from core import caching
 
-from .models import FAQ, Article, Section, SiteSettings, Topic
+from .models import FAQ, Article, Section, Topic
 
 
 def content_changed(sender, **kwargs):
@@ -52,7 +52,7 @@ def topic_deleted(sender, instance, **kwargs):
 
 
 def connect():
-    for model in (Article, Section, FAQ, Topic, SiteSettings):
+    for model in (Article, Section, FAQ, Topic):
         uid = f"articles.caching.{model._meta.model_name}"
         post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}.delete")

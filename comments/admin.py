@@ -6,7 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles.admin import SingletonAdmin
+from core.admin import SingletonAdmin
 
 from . import services
 from .models import Comment, ModerationLists

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, SingletonModel
+from articles.models import Article
+from core.models import SingletonModel
 
 from .text import render_comment_text
 

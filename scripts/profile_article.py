@@ -164,52 +164,39 @@ def cpu_ms(function, count):
 def measure_parts(application, count):
     """CPU ms of the article page's parts, each timed alone (the bench article)."""
     from django.contrib.auth.models import AnonymousUser
+    from django.template import RequestContext, Template
     from django.test import RequestFactory
-    from django.utils import timezone
 
-    from articles.models import SiteSettings
-    from articles.outline import outline_for, render_outline
+    from articles.models import Article
     from articles.templatetags.seo_tags import article_structured_data
-    from articles.views import published_article_by_slug, related_published_articles
-    from comments.form_html import render_comment_form
-    from comments.forms import CommentForm
-    from comments.threads import render_threads
-    from comments.views import comment_section
-    from recovery_site.middleware import PageGZipMiddleware
+    from core.middleware import PageGZipMiddleware
+    from core.models import SiteSettings
 
     request = RequestFactory(HTTP_HOST="127.0.0.1").get(ARTICLE)
     request.user = AnonymousUser()
     site = SiteSettings.load()
 
     def article_query():
-        return published_article_by_slug(slug=ARTICLE_SLUG, now=timezone.now())[0]
+        return Article.objects.published().for_page().get(slug=ARTICLE_SLUG)
+
+    def related_query():
+        topic_ids = [topic.pk for topic in article.ordered_topics]
+        related = Article.objects.published().sharing_topics(topic_ids, other_than=article.pk)
+        return list(related.for_cards()[:3])
 
     article = article_query()
-    outline = outline_for(article)
-    section = comment_section(request, article)
+    comment_section = Template("{% load comment_tags %}{% comment_section %}")
     page = get(application, ARTICLE, gzip=False)[1]
     gzip_middleware = PageGZipMiddleware(lambda request: None)
 
-    def render_outline_again(article):
-        article._prefetched_objects_cache = {}  # fetch the sections and FAQs again
-        return render_outline(article)
-
     parts = {
-        "article with topics, stored outline, comment count (1 query)": article_query,
-        "outline, rendered only after a change (2 queries)": lambda: render_outline_again(article),
-        "related articles with their topics (1 query)": lambda: related_published_articles(
-            topic_ids=[topic.pk for topic in article.ordered_topics],
-            article_id=article.pk,
-            now=timezone.now(),
+        "article with its stored outline, topics and comment count (1 query)": article_query,
+        "outline, rendered after sections change (2 queries)": article.render_outline,
+        "related articles (1 query)": related_query,
+        "comment section (approved comments, thread and blank form)": lambda: (
+            comment_section.render(RequestContext(request, {"article": article, "site": site}))
         ),
-        "comment section: approved comments, blank form": lambda: comment_section(request, article),
-        "thread HTML": lambda: render_threads(
-            section["comment_page"].object_list, comments_open=True, site=site
-        ),
-        "comment form HTML": lambda: render_comment_form(CommentForm(article=article)),
-        "JSON-LD": lambda: article_structured_data(
-            {"site": site, "request": request}, article, outline
-        ),
+        "JSON-LD": lambda: article_structured_data({"site": site, "request": request}, article),
         f"gzip of the page ({len(page) / 1024:.0f} KB, level "
         f"{gzip_middleware.compress_level})": lambda: gzip_middleware.compress(page),
     }

@@ -16,10 +16,10 @@ import pytest
 from django.core import signing
 from django.test.testcases import LiveServerThread
 
-from articles.models import SiteSettings
 from comments.cookies import OWN_COMMENTS_COOKIE, OWN_COMMENTS_SALT
 from comments.models import Comment
 from core import caching
+from core.models import SiteSettings
 from scripts import nginx_front
 from tests.factories import make_article, make_comment
 

@@ -8,8 +8,8 @@ related articles, and 5 or 500 approved comments in threads.
 import pytest
 from django.urls import reverse
 
-from articles.models import SiteSettings
 from comments.models import Comment
+from core.models import SiteSettings
 from tests.factories import make_article, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,11 @@
 from django import template
 from django.db.models import Count, Q
 
-from articles.models import SiteSettings
 from comments.form_html import render_comment_form
 from comments.models import Comment
 from comments.threads import render_threads
 from comments.views import comment_section as comment_section_context
+from core.models import SiteSettings
 
 register = template.Library()
 

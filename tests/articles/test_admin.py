@@ -165,14 +165,14 @@ def test_article_admin_pages_render(client):
         reverse("admin:articles_topic_changelist"),
     ):
         assert client.get(url).status_code == 200, url
-    settings_page = client.get(reverse("admin:articles_sitesettings_changelist"))
+    settings_page = client.get(reverse("admin:core_sitesettings_changelist"))
     assert settings_page.status_code == 302
     assert client.get(settings_page.url).status_code == 200
 
 
 def test_editor_changes_the_site_name_shown_in_the_header(client):
     client.force_login(make_staff("editor", groups=["Editors"]))
-    page = client.get(reverse("admin:articles_sitesettings_changelist"), follow=True)
+    page = client.get(reverse("admin:core_sitesettings_changelist"), follow=True)
     form = page.context["adminform"].form
     data = {name: form.initial.get(name, "") for name in form.fields}
     data["site_name"] = "Harbor House"

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.feeds import FEED_ITEMS
-from articles.models import Article, SiteSettings
+from articles.models import Article
+from core.models import SiteSettings
 from tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db

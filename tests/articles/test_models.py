@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.markdown import render_markdown
-from articles.models import Article, Section, SiteSettings
+from articles.models import Article, Section
+from core.models import SiteSettings
 from tests.factories import make_article, make_faq, make_image_upload, make_section, make_topic
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, SiteSettings
+from articles.models import Article
+from core.models import SiteSettings
 from tests.factories import make_article, make_faq, make_image_upload, make_topic
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, SiteSettings
+from articles.models import Article
+from core.models import SiteSettings
 from tests.factories import make_article, make_faq, make_section, make_topic
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, SiteSettings
+from articles.models import Article
 from comments.models import Comment
 from comments.services import withdraw_comment
+from core.models import SiteSettings
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db

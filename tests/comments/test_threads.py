@@ -12,9 +12,9 @@ from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.utils import timezone
 
-from articles.models import SiteSettings
 from comments.models import Comment
 from comments.threads import build_threads, format_comment_date, render_threads
+from core.models import SiteSettings
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db

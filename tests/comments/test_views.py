@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import SiteSettings
 from comments.models import Comment
+from core.models import SiteSettings
 from tests.factories import make_article, make_comment, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db

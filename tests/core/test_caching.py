@@ -13,9 +13,10 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, SiteSettings
+from articles.models import Article
 from comments.forms import timestamp_problem
 from comments.models import Comment
+from core.models import SiteSettings
 from tests.factories import make_article, make_comment, make_faq, make_topic
 
 pytestmark = pytest.mark.django_db

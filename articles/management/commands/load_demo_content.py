@@ -6,7 +6,8 @@ from django.db import transaction
 
 from articles import demo_artwork
 from articles.importer import import_article_file
-from articles.models import Article, SiteSettings, Topic
+from articles.models import Article, Topic
+from core.models import SiteSettings
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_content"
 
