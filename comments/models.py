@@ -3,7 +3,7 @@
 import hashlib
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -75,7 +75,7 @@ class Comment(models.Model):
         DEFAULT = "default", _("Default setting")
 
     # No index of its own: comment_thread and comment_no_duplicates both start with
-    # the article, and every index is one more write on each post (issue #6).
+    # the article, and every index is one more write on each post.
     article = models.ForeignKey(
         Article,
         verbose_name=_("article"),
@@ -208,34 +208,30 @@ class Comment(models.Model):
             yield comment
             comment = comment.parent
 
+    def thread_root(self):
+        """The top-level comment of this comment's thread (itself if top-level); no
+        query when the parents were fetched with it (``select_related``)."""
+        comment, seen = self, set()
+        while comment.parent_id is not None and comment.pk not in seen:
+            seen.add(comment.pk)
+            comment = comment.parent
+        return comment
+
     def earlier_threads(self):
         """How many approved threads of the article start before this comment's thread.
 
         A thread starts with its top-level comment; the comments pages list threads
-        oldest first. One query, and no comment is loaded: the redirect after every
-        post asks this (issue #6), and so does each permalink.
+        oldest first.
         """
-        table = f'"{self._meta.db_table}"'
-        if self.parent_id is None:
-            started_at, params = "%s", [self.created_at]
-        else:
-            # The top-level ancestor's time, found by walking up in PostgreSQL (UNION,
-            # not UNION ALL, so that even a loop of parents would end).
-            started_at = (
-                f"(WITH RECURSIVE up (id, parent_id, created_at) AS ("
-                f"SELECT id, parent_id, created_at FROM {table} WHERE id = %s "
-                f"UNION SELECT c.id, c.parent_id, c.created_at FROM {table} c "
-                f"JOIN up ON c.id = up.parent_id) "
-                f"SELECT created_at FROM up WHERE parent_id IS NULL LIMIT 1)"
+        return (
+            Comment.objects.approved()
+            .filter(
+                article_id=self.article_id,
+                parent=None,
+                created_at__lt=self.thread_root().created_at,
             )
-            params = [self.parent_id]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE article_id = %s AND status = %s "
-                f"AND parent_id IS NULL AND created_at < {started_at}",
-                [self.article_id, self.Status.APPROVED, *params],
-            )
-            return cursor.fetchone()[0]
+            .count()
+        )
 
     @property
     def depth(self):

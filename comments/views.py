@@ -228,7 +228,7 @@ def _blank_form(request, article, reply_to, *, shared):
 def permalink(request, pk):
     """Redirect to the article, at the comments page and anchor showing comment ``pk``."""
     comment = get_object_or_404(
-        Comment.objects.approved().select_related("article"),
+        Comment.objects.approved().select_related("article", "parent__parent__parent"),
         pk=pk,
         article__in=Article.objects.published(),
     )

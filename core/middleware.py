@@ -10,12 +10,9 @@ from zlib_ng import gzip_ng
 
 
 class PageGZipMiddleware(GZipMiddleware):
-    """Level 5: on the article page of issue #6 (96 KB of HTML, 50 comments) level 6
-    took 1.66 ms of CPU per request for 18.6 KB, level 5 takes 1.18 ms for 18.9 KB
-    (level 4: 0.83 ms but 19.6 KB, too close to the 20 KB budget). zlib-ng makes the
-    same format at about half zlib's CPU (on the slower Xeon: 0.86 instead of 1.65 ms
-    at level 5, and 19.3 KB instead of 19.4). Streaming responses and everything else
-    are left to Django's middleware, unchanged.
+    """Level 5 instead of 6: a third less CPU for a few percent more bytes; zlib-ng
+    makes the same format at about half zlib's CPU (figures in docs/benchmarks.md).
+    Streaming responses and everything else are left to Django's middleware.
 
     Like Django's, the gzip header carries a file name of random length (up to
     ``max_random_bytes``) against guessing secrets from the compressed length.

@@ -5,7 +5,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Measured with `make bench --grid` (docs/benchmarks.md): a page spends most of its
+# Chosen with `make bench --grid` (docs/benchmarks.md): a page spends most of its
 # time rendering templates in Python, not waiting on PostgreSQL, so one process per
 # core plus one (to use the core another leaves idle while it waits on the database
 # or Redis), with two threads each to overlap those waits and slow clients. More

@@ -67,9 +67,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "America/New_York")
-# The site and its admin are in English only. Django's translation machinery would
-# still look up the active language about 130 times per article page (dates, URLs,
-# number formats): about 1 ms of CPU per uncached page. Turn it on with a second language.
+# The site and its admin are in English only; translation lookups would cost every
+# page CPU for nothing. Turn it on with a second language.
 USE_I18N = False
 USE_TZ = True
 

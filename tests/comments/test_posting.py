@@ -1,4 +1,4 @@
-"""The cost of posting a comment (issue #6): what a POST asks the database, and that
+"""The cost of posting a comment: what a POST asks the database, and that
 the shortcuts taken for speed keep every rule of the moderation policy."""
 
 import threading
