@@ -162,7 +162,9 @@ def cpu_ms(function, count):
 
 def measure_parts(application, count):
     """CPU ms of the article page's parts, each timed alone (the bench article)."""
+    from crispy_forms.utils import render_crispy_form
     from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
     from django.test import RequestFactory
     from django.utils import timezone
 
@@ -170,9 +172,7 @@ def measure_parts(application, count):
     from articles.outline import outline_for, render_outline
     from articles.templatetags.seo_tags import article_structured_data
     from articles.views import published_article_by_slug, related_published_articles
-    from comments.form_html import render_comment_form
     from comments.forms import CommentForm
-    from comments.threads import render_threads
     from comments.views import comment_section
     from recovery_site.middleware import PageGZipMiddleware
 
@@ -202,10 +202,16 @@ def measure_parts(application, count):
             now=timezone.now(),
         ),
         "comment section: approved comments, blank form": lambda: comment_section(request, article),
-        "thread HTML": lambda: render_threads(
-            section["comment_page"].object_list, comments_open=True, site=site
+        "thread HTML": lambda: render_to_string(
+            "comments/includes/thread.html",
+            {
+                "nodes": section["comment_page"].object_list,
+                "depth": 0,
+                "comments_open": True,
+                "site": site,
+            },
         ),
-        "comment form HTML": lambda: render_comment_form(CommentForm(article=article)),
+        "comment form HTML": lambda: render_crispy_form(CommentForm(article=article)),
         "JSON-LD": lambda: article_structured_data(
             {"site": site, "request": request}, article, outline
         ),
