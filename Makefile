@@ -8,11 +8,9 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 # Stamp file: reinstall only when the requirements change.
 INSTALLED := $(VENV)/.installed
-# XStatic-Bootstrap still builds with pkg_resources, which setuptools 81 dropped.
-BUILD_CONSTRAINTS := build-constraints.txt
 PIP_VERSION := 26.3
 
-.PHONY: help install css lighthouse bench run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
+.PHONY: help install lighthouse bench run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
@@ -28,22 +26,14 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): $(PY) requirements.txt requirements-dev.txt $(BUILD_CONSTRAINTS)
+$(INSTALLED): $(PY) requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check "pip==$(PIP_VERSION)"
-	$(PY) -m pip install --quiet --disable-pip-version-check \
-		--build-constraint $(BUILD_CONSTRAINTS) -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
 
-# Bootstrap trimmed to the classes our templates use; rebuilt when a template changes.
-CSS_SUBSET := build/static/vendor/bootstrap-subset.css
-$(CSS_SUBSET): $(INSTALLED) recovery_site/css_subset.py $(shell find templates -name '*.html')
-	$(PY) -m recovery_site.css_subset
-
-css: $(CSS_SUBSET)
-
-migrate: install $(CSS_SUBSET)
+migrate: install
 	DEBUG=1 $(MANAGE) migrate --noinput
 
 demo: migrate
@@ -74,14 +64,14 @@ serve: migrate
 		$(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
 
 # The test suite. If it had to start the embedded database, it stops it afterwards.
-test: install $(CSS_SUBSET)
+test: install
 	@was_running=1; [ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db status >/dev/null || was_running=0; \
 		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 		[ -n "$$DATABASE_URL" ] || [ $$was_running = 1 ] || $(PY) -m recovery_site.embedded_db stop >/dev/null; \
 		exit $$status
 
 # Only the browser tests (Playwright + Debian's Chromium), failing if Chromium is missing.
-test-browser: install $(CSS_SUBSET)
+test-browser: install
 	REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 # Lighthouse from npm on Debian's Chromium, offline, against production settings:
@@ -98,7 +88,7 @@ lighthouse: demo node_modules/.bin/lighthouse
 # Load test of the production configuration on 127.0.0.1 (a few minutes; not run by
 # CI): its own database (recovery_bench), Redis, gunicorn and nginx servers, measured
 # with wrk; prints a table and writes it to docs/benchmarks.md. See scripts/bench/.
-bench: install $(CSS_SUBSET)
+bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
 	@command -v redis-server >/dev/null || \
 		{ echo "make bench needs Redis: apt-get install -y redis-server"; exit 1; }

@@ -128,7 +128,9 @@ class CommentForm(forms.Form):
         """The crispy-forms layout, built when the form is rendered (a valid post never is)."""
         helper = FormHelper()
         helper.form_tag = False
-        helper.disable_csrf = True  # the template's <form> carries the token
+        # The template writes the per-request values (CSRF token, signed timestamp)
+        # itself, so that this markup depends only on the form's fields and values.
+        helper.disable_csrf = True
         helper.layout = Layout(
             Field("body"),
             *(
@@ -138,7 +140,6 @@ class CommentForm(forms.Form):
             ),
             Div("fax_number", css_class="visually-hidden", aria_hidden="true"),
             "parent",
-            "timestamp",
         )
         return helper
 

@@ -185,9 +185,11 @@ def comment_section(request, article, form=None, problem=None):
     shared = caching.is_shared(request)
     if form is None and is_open:
         form = _blank_form(request, article, reply_to, shared=shared)
-    for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]:
-        comment.withdraw_url = _withdraw_url(comment)
-    threads = build_threads(approved, own_pending)
+    withdraw_urls = {
+        comment.pk: _withdraw_url(comment)
+        for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]
+    }
+    threads = build_threads(approved, own_pending, withdraw_urls)
     page = Paginator(threads, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("cpage"))
     return {
         "article": article,

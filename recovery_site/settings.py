@@ -85,7 +85,6 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "crispy_forms",
-    "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -183,19 +182,16 @@ TEMPLATES = [
     },
 ]
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Our own crispy-forms template pack (templates/site_forms/), styled by static/css/site.css.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("site_forms",)
+CRISPY_TEMPLATE_PACK = "site_forms"
 
 # --- Static files and media -------------------------------------------------------
 
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # Generated files: Bootstrap trimmed to what we use (recovery_site/css_subset.py).
-    BASE_DIR / "build" / "static",
-]
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 # Let Django answer /media/ itself (development, `make serve`, small sites).
@@ -237,14 +233,13 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # A strict Content-Security-Policy: every script, style, image and font comes from
-# this site, with no inline scripts or styles. Bootstrap's CSS draws some form
-# controls with data: SVG images.
+# this site, with no inline scripts or styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

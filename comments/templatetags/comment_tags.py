@@ -1,9 +1,9 @@
 from django import template
 from django.db.models import Count, Q
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
 
-from comments.form_html import render_comment_form
 from comments.models import Comment
-from comments.threads import render_threads
 from comments.views import comment_section as comment_section_context
 from core.models import SiteSettings
 
@@ -25,20 +25,21 @@ def comment_section(context):
     )
     # The crisis help under an urgent pending comment shows the helpline.
     site = context.get("site") or SiteSettings.load()
-    thread_html = render_threads(
-        section["comment_page"].object_list, comments_open=section["comments_open"], site=site
-    )
-    return {**section, "thread_html": thread_html, "request": context["request"], "site": site}
+    return {**section, "request": context["request"], "site": site}
 
 
-@register.simple_tag
-def comment_form_fields(form):
-    """The comment form's fields, rendered by crispy-forms (the layout is on
-    ``form.helper``; a blank form reuses this process's rendering of its shape).
+@register.filter(expects_localtime=True)
+def comment_date(value):
+    """``value`` (a datetime) as the ``date`` filter writes "F j, Y \\a\\t g:i a":
+    "March 4, 2026 at 9:05 p.m.". The thread shows one per comment, and the ``date``
+    filter parses its format and checks for daylight-saving gaps on every call.
 
-    Usage: ``{% comment_form_fields comment_form %}``
+    Usage: ``{{ comment.created_at|comment_date }}``
     """
-    return render_comment_form(form)
+    meridiem = _("p.m.") if value.hour > 11 else _("a.m.")
+    hour = value.hour % 12 or 12
+    day = f"{MONTHS[value.month]} {value.day}, {value.year:04d}"
+    return f"{day} at {hour}:{value.minute:02d} {meridiem}"
 
 
 @register.inclusion_tag("admin/comments/pending_notice.html", takes_context=True)

@@ -1,5 +1,6 @@
-"""The comment thread's HTML, written in Python (comments/threads.py): the same markup
-as the per-comment template it replaced, with every reader-supplied value escaped."""
+"""The comment thread's HTML (templates/comments/includes/thread.html around the tree
+of comments/threads.py): the markup of reference_comment.html, with every
+reader-supplied value escaped."""
 
 import re
 from datetime import datetime
@@ -9,11 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Engine
 from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.threads import build_threads, format_comment_date, render_threads
+from comments.templatetags.comment_tags import comment_date
+from comments.threads import build_threads
 from core.models import SiteSettings
 from tests.factories import make_article, make_comment
 
@@ -24,8 +27,15 @@ HOSTILE_NAME = "<script>alert('x')</script> \"Quote\" & Co"
 HOSTILE_URL = 'https://example.org/?q="><script>alert(1)</script>&a=1'
 
 
+def render_threads(nodes, *, comments_open, site):
+    return render_to_string(
+        "comments/includes/thread.html",
+        {"nodes": nodes, "depth": 0, "comments_open": comments_open, "site": site},
+    )
+
+
 def reference_html(roots, *, comments_open, site):
-    """The thread as the old template, with one {% include %} per comment, wrote it."""
+    """The thread as a plain template, with one {% include %} per comment, writes it."""
     # The old template includes itself by its old name.
     templates = {"comment.html": REFERENCE, "comments/includes/comment.html": REFERENCE}
     engine = Engine(loaders=[("django.template.loaders.locmem.Loader", templates)])
@@ -67,9 +77,10 @@ def thread():
     own_top = make_comment(article, status=Comment.Status.PENDING, author_name="Me <me>")
     approved = list(Comment.objects.approved().filter(article=article).for_thread())
     pending = list(Comment.objects.filter(pk__in=[own.pk, own_top.pk]).for_thread())
-    for comment in [*pending, *(c for c in approved if c.pk == orphan.pk)]:
-        comment.withdraw_url = f"/comments/withdraw/token-{comment.pk}/?a=1&b=<2>"
-    return build_threads(approved, pending)
+    withdraw_urls = {
+        pk: f"/comments/withdraw/token-{pk}/?a=1&b=<2>" for pk in (own.pk, own_top.pk, orphan.pk)
+    }
+    return build_threads(approved, pending, withdraw_urls)
 
 
 @pytest.mark.parametrize("comments_open", [True, False], ids=["open", "closed"])
@@ -144,4 +155,4 @@ def test_a_stranger_sees_approved_comments_only_with_no_pending_notice(client, s
 def test_comment_dates_read_as_the_date_filter_writes_them(moment):
     local = timezone.localtime(moment)
 
-    assert format_comment_date(moment) == date_filter(local, "F j, Y \\a\\t g:i a")
+    assert comment_date(local) == date_filter(local, "F j, Y \\a\\t g:i a")

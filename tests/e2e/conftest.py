@@ -114,12 +114,3 @@ def screenshot():
         return path
 
     return take
-
-
-@pytest.fixture(scope="session", autouse=True)
-def trimmed_bootstrap_css():
-    """The live server serves build/static/; make sure the generated CSS is there."""
-    from recovery_site.css_subset import OUTPUT, write_subset
-
-    if not OUTPUT.exists():
-        write_subset()

@@ -125,6 +125,6 @@ def test_screenshots_of_an_article(live_server, new_page, screenshot, article, v
 
     page.get_by_role("textbox", name="Email").fill("not an address")
     page.get_by_role("button", name="Post Comment").click()
-    expect(page.locator("#respond .invalid-feedback").first).to_be_visible()
+    expect(page.locator("#respond .field-errors").first).to_be_visible()
     save_part(page.locator("#respond"), screenshot, f"article-form-errors-{viewport}", size)
     assert unexpected_errors(page, status=400) == []
