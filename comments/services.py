@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
@@ -297,6 +298,11 @@ def erase_old_network_data(now=None):
 def withdraw_token(comment):
     """A private link token that lets the author withdraw ``comment``."""
     return signing.dumps({"c": comment.pk}, salt=WITHDRAW_SALT)
+
+
+def withdraw_url(comment):
+    """The author's private link to withdraw ``comment``."""
+    return reverse("comments:withdraw", args=[withdraw_token(comment)])
 
 
 def comment_for_withdraw_token(token):

@@ -3,11 +3,9 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import csrf
@@ -16,18 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles.models import Article
 from articles.views import render_article_page
-from core import caching
 
 from . import services
 from .cookies import (
-    own_comment_ids,
     remember_or_forget_details,
     remember_own_comment,
-    saved_details,
 )
 from .forms import CommentForm, sign_timestamp, timestamp_problem
 from .models import Comment
-from .threads import build_threads
 
 
 @require_POST
@@ -152,7 +146,7 @@ def _announce(request, comment):
     else:
         messages.success(request, _("Thank you. Your comment has been received."))
         return
-    withdraw_url = _withdraw_url(comment)
+    withdraw_url = services.withdraw_url(comment)
     messages.success(
         request,
         format_html(
@@ -162,69 +156,6 @@ def _announce(request, comment):
             _("Changed your mind? Withdraw it (this private link works for 30 days)."),
         ),
     )
-
-
-def _withdraw_url(comment):
-    return reverse("comments:withdraw", args=[services.withdraw_token(comment)])
-
-
-def comment_section(request, article, form=None, problem=None):
-    """Everything the comment section under an article shows, as template context."""
-    approved = list(Comment.objects.approved().filter(article=article).for_thread())
-    own_ids = own_comment_ids(request)
-    own_pending = (
-        list(Comment.objects.pending().filter(article=article, pk__in=own_ids).for_thread())
-        if own_ids
-        else []
-    )
-    by_id = {comment.pk: comment for comment in approved}
-    reply_to = _reply_target(request, by_id, form)
-    is_open = services.comments_are_open(article)
-    # A cached page goes stale when the form closes.
-    caching.keep_until(request, services.comments_close_at(article))
-    shared = caching.is_shared(request)
-    if form is None and is_open:
-        form = _blank_form(request, article, reply_to, shared=shared)
-    withdraw_urls = {
-        comment.pk: _withdraw_url(comment)
-        for comment in [*own_pending, *(by_id[pk] for pk in own_ids if pk in by_id)]
-    }
-    threads = build_threads(approved, own_pending, withdraw_urls)
-    page = Paginator(threads, settings.COMMENTS_PER_PAGE).get_page(request.GET.get("cpage"))
-    return {
-        "article": article,
-        "comment_count": article.comment_count,
-        "comment_page": page,
-        "comment_form": form,
-        "comment_problem": problem,
-        "comments_open": is_open,
-        "reply_to": reply_to,
-        "shared_page": shared,
-    }
-
-
-def _reply_target(request, approved_by_id, form):
-    if form is not None and form.is_bound:
-        value = form.data.get("parent")
-    else:
-        value = request.GET.get("replyto")
-    try:
-        return approved_by_id.get(int(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _blank_form(request, article, reply_to, *, shared):
-    details = saved_details(request)
-    initial = {"parent": reply_to.pk if reply_to else None}
-    if details:
-        initial.update(
-            author_name=details.get("name", ""),
-            author_email=details.get("email", ""),
-            author_url=details.get("url", ""),
-            save_details=True,
-        )
-    return CommentForm(article=article, user=request.user, initial=initial, for_shared_page=shared)
 
 
 def permalink(request, pk):

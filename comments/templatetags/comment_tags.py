@@ -3,8 +3,8 @@ from django.db.models import Count, Q
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from comments import sections
 from comments.models import Comment
-from comments.views import comment_section as comment_section_context
 from core.models import SiteSettings
 
 register = template.Library()
@@ -17,15 +17,17 @@ def comment_section(context):
     Usage: ``{% comment_section %}`` in a template whose context has ``article``
     (and, when re-showing a submitted form, ``comment_form``/``comment_problem``).
     """
-    section = comment_section_context(
-        context["request"],
+    request = context["request"]
+    # The crisis help under an urgent pending comment shows the helpline.
+    site = context.get("site") or SiteSettings.load()
+    section = sections.comment_section(
+        request,
         context["article"],
+        site=site,
         form=context.get("comment_form"),
         problem=context.get("comment_problem"),
     )
-    # The crisis help under an urgent pending comment shows the helpline.
-    site = context.get("site") or SiteSettings.load()
-    return {**section, "request": context["request"], "site": site}
+    return {**section, "request": request, "site": site}
 
 
 @register.filter(expects_localtime=True)

@@ -49,13 +49,14 @@ def connect(url):
 
 def maintenance_query(url, *statements):
     """Run ``statements`` on the server of ``url`` (in its ``postgres`` database);
-    return the first column of the last one's first row."""
+    return the first column of the last one's first row (None without one)."""
     connection = connect(with_database(url, "postgres"))
     try:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
-            return cursor.fetchone()[0] if cursor.description else None
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
     finally:
         connection.close()
 
