@@ -101,7 +101,13 @@ def render_article_page(request, article, *, status=200, **extra_context):
         if topic_ids
         else []
     )
-    context = {"article": article, "related": related, **extra_context}
+    context = {
+        "article": article,
+        "related": related,  # a lazy queryset: not run when the cached fragment is used
+        "fragment_generation": caching.generations_for(request),
+        "fragment_seconds": settings.PAGE_CACHE_SECONDS,
+        **extra_context,
+    }
     return render(request, "articles/article_detail.html", context, status=status)
 
 

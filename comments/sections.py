@@ -40,7 +40,7 @@ def comment_section(request, article, *, site, form=None, problem=None):
     reply_to = _reply_target(request, article, form)
     if form is None and is_open:
         form = _blank_form(request, article, reply_to, shared=shared)
-    generation = caching.generation(*caching.PAGE_GENERATIONS) if caching.is_enabled() else None
+    generation = caching.generations_for(request)
     return {
         "article": article,
         "comment_count": article.comment_count,

@@ -67,6 +67,16 @@ def generation(*names):
     return "-".join(found[key] for key in keys)
 
 
+def generations_for(request):
+    """The generations this request's page and fragments are keyed by, read once per
+    request, or None when caching is off."""
+    if not is_enabled():
+        return None
+    if not hasattr(request, "cache_generations"):
+        request.cache_generations = generation(*PAGE_GENERATIONS)
+    return request.cache_generations
+
+
 def _renew(names):
     cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=None)
 
@@ -119,7 +129,7 @@ def _page_key(request, query_params):
     query = "&".join(f"{name}={request.GET[name]}" for name in query_params if name in request.GET)
     url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(url.encode()).hexdigest()[:40]
-    return f"{PREFIX}:page:{generation(*PAGE_GENERATIONS)}:{digest}"
+    return f"{PREFIX}:page:{generations_for(request)}:{digest}"
 
 
 def keep_until(request, when):
