@@ -7,6 +7,8 @@ import json
 
 from django.conf import settings
 
+from .conf import comment_settings
+
 # Cookie with the ids of the visitor's own recent comments (signed), so that a
 # comment awaiting moderation is shown to its author and nobody else.
 OWN_COMMENTS_COOKIE = "comments_mine"
@@ -24,7 +26,7 @@ def own_comment_ids(request):
         OWN_COMMENTS_COOKIE,
         default=None,
         salt=OWN_COMMENTS_SALT,
-        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
+        max_age=comment_settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
     )
     try:
         ids = json.loads(raw) if raw else []
@@ -43,7 +45,7 @@ def remember_own_comment(request, response, comment):
         OWN_COMMENTS_COOKIE,
         json.dumps(ids),
         salt=OWN_COMMENTS_SALT,
-        max_age=settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
+        max_age=comment_settings.COMMENTS_WITHDRAW_DAYS * 24 * 3600,
         **cookie_options(),
     )
 

@@ -8,11 +8,13 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from .conf import comment_settings
+
 
 def moderator_addresses():
     """COMMENTS_MODERATOR_EMAILS, or every active staff user who may moderate comments."""
-    if settings.COMMENTS_MODERATOR_EMAILS:
-        return list(settings.COMMENTS_MODERATOR_EMAILS)
+    if comment_settings.COMMENTS_MODERATOR_EMAILS:
+        return list(comment_settings.COMMENTS_MODERATOR_EMAILS)
     User = get_user_model()
     can_moderate = (
         Q(is_superuser=True)

@@ -4,13 +4,13 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .conf import comment_settings
 from .models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
@@ -43,9 +43,9 @@ def timestamp_problem(token, now=None):
         shown_at = float(signing.loads(token or "", salt=TIMESTAMP_SALT))
     except (signing.BadSignature, TypeError, ValueError):
         return "forged"
-    if now - shown_at > settings.COMMENTS_FORM_MAX_AGE_SECONDS:
+    if now - shown_at > comment_settings.COMMENTS_FORM_MAX_AGE_SECONDS:
         return "expired"
-    if now - shown_at < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+    if now - shown_at < comment_settings.COMMENTS_MIN_SUBMIT_SECONDS:
         return "too_fast"
     return None
 

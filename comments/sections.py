@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from core import caching
 
 from . import services
+from .conf import comment_settings
 from .cookies import own_comment_ids, saved_details
 from .forms import CommentForm
 from .models import Comment
@@ -86,7 +87,7 @@ def _render_thread(article, cpage, own_ids, *, is_open, site):
         if comment.pk in own_ids
     }
     threads = build_threads(approved, own_pending, withdraw_urls)
-    page = Paginator(threads, settings.COMMENTS_PER_PAGE).get_page(cpage)
+    page = Paginator(threads, comment_settings.COMMENTS_PER_PAGE).get_page(cpage)
     context = {"comment_page": page, "comments_open": is_open, "site": site}
     return render_to_string(THREAD_TEMPLATE, context)
 

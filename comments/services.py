@@ -15,6 +15,7 @@ from django.utils import timezone
 from articles.models import Article
 from core import caching
 
+from .conf import comment_settings
 from .models import Comment, ModerationLists
 from .notifications import flag_for_moderators
 from .spam import Policy, Submission, decide
@@ -41,7 +42,11 @@ def client_ip(meta, trusted_proxies=None):
     proxies the client is the Nth address from the right; anything further left was
     written by the client and may be forged.
     """
-    trusted = settings.COMMENTS_TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
+    trusted = (
+        comment_settings.COMMENTS_TRUSTED_PROXY_COUNT
+        if trusted_proxies is None
+        else trusted_proxies
+    )
     address = meta.get("REMOTE_ADDR")
     if trusted > 0:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
@@ -83,7 +88,7 @@ def comments_are_open(article, now=None):
 
 def comments_close_at(article):
     """When ``article``'s comments close because of its age, or None if they do not."""
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    days = comment_settings.COMMENTS_CLOSE_AFTER_DAYS
     if not (article.allows_comments and days and article.published_at):
         return None
     return article.published_at + timezone.timedelta(days=days)
@@ -95,7 +100,7 @@ def is_flooding(ip_address):
     ``cache.add`` is atomic (also in Redis), so two simultaneous posts from one IP
     cannot both get through.
     """
-    seconds = settings.COMMENTS_FLOOD_SECONDS
+    seconds = comment_settings.COMMENTS_FLOOD_SECONDS
     if not seconds or not ip_address:
         return False
     return not cache.add(f"comments:flood:{ip_address}", 1, timeout=seconds)
@@ -112,9 +117,9 @@ def current_policy():
         disallowed=lists.disallowed,
         moderation=lists.moderation,
         crisis=lists.crisis,
-        max_links=settings.COMMENTS_MAX_LINKS,
-        trust_previously_approved=settings.COMMENTS_TRUST_PREVIOUSLY_APPROVED,
-        approve_by_default=settings.COMMENTS_APPROVE_BY_DEFAULT,
+        max_links=comment_settings.COMMENTS_MAX_LINKS,
+        trust_previously_approved=comment_settings.COMMENTS_TRUST_PREVIOUSLY_APPROVED,
+        approve_by_default=comment_settings.COMMENTS_APPROVE_BY_DEFAULT,
     )
 
 
@@ -138,7 +143,7 @@ def has_approved_history(name, email):
 
 def attach_point(parent):
     """The comment a reply hangs from: ``parent``, or its ancestor at the depth cap."""
-    while parent is not None and parent.depth >= settings.COMMENTS_MAX_DEPTH - 1:
+    while parent is not None and parent.depth >= comment_settings.COMMENTS_MAX_DEPTH - 1:
         parent = parent.parent
     return parent
 
@@ -275,7 +280,7 @@ def delete_comments(comments):
 def empty_old_trash(now=None):
     """Delete comments that have been in the trash longer than the retention period."""
     now = now or timezone.now()
-    cutoff = now - timezone.timedelta(days=settings.COMMENTS_TRASH_RETENTION_DAYS)
+    cutoff = now - timezone.timedelta(days=comment_settings.COMMENTS_TRASH_RETENTION_DAYS)
     return delete_comments(
         Comment.objects.filter(status=Comment.Status.TRASH, status_changed_at__lt=cutoff)
     )
@@ -284,7 +289,7 @@ def empty_old_trash(now=None):
 def erase_old_network_data(now=None):
     """Blank the IP address and browser of comments older than the retention period."""
     now = now or timezone.now()
-    cutoff = now - timezone.timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    cutoff = now - timezone.timedelta(days=comment_settings.COMMENTS_IP_RETENTION_DAYS)
     return (
         Comment.objects.filter(created_at__lt=cutoff)
         .filter(Q(ip_address__isnull=False) | ~Q(user_agent=""))
@@ -311,14 +316,14 @@ def comment_for_withdraw_token(token):
         data = signing.loads(
             token,
             salt=WITHDRAW_SALT,
-            max_age=timezone.timedelta(days=settings.COMMENTS_WITHDRAW_DAYS),
+            max_age=timezone.timedelta(days=comment_settings.COMMENTS_WITHDRAW_DAYS),
         )
         comment = Comment.objects.get(pk=data["c"], is_withdrawn=False)
     except (signing.BadSignature, Comment.DoesNotExist, KeyError, TypeError):
         return None
     # Links are made afresh on each page view; the comment's age bounds them all.
     too_old = timezone.now() - comment.created_at > timezone.timedelta(
-        days=settings.COMMENTS_WITHDRAW_DAYS
+        days=comment_settings.COMMENTS_WITHDRAW_DAYS
     )
     return None if too_old else comment
 

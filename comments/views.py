@@ -1,6 +1,5 @@
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -16,6 +15,7 @@ from articles.models import Article
 from articles.views import render_article_page
 
 from . import services
+from .conf import comment_settings
 from .cookies import (
     remember_or_forget_details,
     remember_own_comment,
@@ -46,9 +46,9 @@ def post_comment(request, slug):
                 "You are sending comments faster than we accept them. Your text is "
                 "still here: please wait %(seconds)s seconds and send it again."
             )
-            % {"seconds": settings.COMMENTS_FLOOD_SECONDS},
+            % {"seconds": comment_settings.COMMENTS_FLOOD_SECONDS},
         )
-        response["Retry-After"] = str(settings.COMMENTS_FLOOD_SECONDS)
+        response["Retry-After"] = str(comment_settings.COMMENTS_FLOOD_SECONDS)
         return response
 
     try:
@@ -106,7 +106,7 @@ def csrf_failure(request, reason=""):
     data = request.POST.copy()
     # The reader wrote the comment before this page: the "sent too fast" rule counts
     # from then, not from now.
-    data["timestamp"] = sign_timestamp(time.time() - settings.COMMENTS_MIN_SUBMIT_SECONDS)
+    data["timestamp"] = sign_timestamp(time.time() - comment_settings.COMMENTS_MIN_SUBMIT_SECONDS)
     form = CommentForm(data, article=article, user=request.user)
     problem = _(
         "Your comment is not sent yet. It is kept below: please press Post Comment "
@@ -130,7 +130,7 @@ def comment_location(comment):
     url = comment.article.get_absolute_url()
     if comment.status == Comment.Status.SPAM:
         return f"{url}#comments"
-    page = comment.earlier_threads() // settings.COMMENTS_PER_PAGE + 1
+    page = comment.earlier_threads() // comment_settings.COMMENTS_PER_PAGE + 1
     query = f"?cpage={page}" if page > 1 else ""
     return f"{url}{query}#{comment.anchor}"
 

@@ -307,22 +307,23 @@ ARTICLES_PER_PAGE = env_int("ARTICLES_PER_PAGE", 10)
 
 # --- Comments ---------------------------------------------------------------------
 
-# Replies nest at most this deep; a reply to a comment at the cap attaches at the cap.
-COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
-COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)  # top-level threads per page
-COMMENTS_APPROVE_BY_DEFAULT = env_bool("COMMENTS_APPROVE_BY_DEFAULT")
-COMMENTS_TRUST_PREVIOUSLY_APPROVED = env_bool("COMMENTS_TRUST_PREVIOUSLY_APPROVED", True)
-COMMENTS_MAX_LINKS = env_int("COMMENTS_MAX_LINKS", 2)
-# A human takes longer than this to write a comment; a form older than the maximum
-# age is treated as replayed.
-COMMENTS_MIN_SUBMIT_SECONDS = env_int("COMMENTS_MIN_SUBMIT_SECONDS", 3)
-COMMENTS_FORM_MAX_AGE_SECONDS = env_int("COMMENTS_FORM_MAX_AGE_SECONDS", 2 * 24 * 3600)
-COMMENTS_FLOOD_SECONDS = env_int("COMMENTS_FLOOD_SECONDS", 15)  # 0 turns it off
-# How many proxies in front of the site append to X-Forwarded-For (0: ignore it).
-COMMENTS_TRUSTED_PROXY_COUNT = env_int("COMMENTS_TRUSTED_PROXY_COUNT", 0)
-COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)  # 0: never
-COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
-COMMENTS_TRASH_RETENTION_DAYS = env_int("COMMENTS_TRASH_RETENTION_DAYS", 30)
-COMMENTS_WITHDRAW_DAYS = env_int("COMMENTS_WITHDRAW_DAYS", 30)
-# Who is emailed about pending comments; empty: active staff who can moderate.
-COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# The comments app's settings (defaults and meanings in comments/conf.py), set here
+# only when the environment names them.
+for _name, _read in {
+    "COMMENTS_MAX_DEPTH": env_int,
+    "COMMENTS_PER_PAGE": env_int,
+    "COMMENTS_APPROVE_BY_DEFAULT": env_bool,
+    "COMMENTS_TRUST_PREVIOUSLY_APPROVED": env_bool,
+    "COMMENTS_MAX_LINKS": env_int,
+    "COMMENTS_MIN_SUBMIT_SECONDS": env_int,
+    "COMMENTS_FORM_MAX_AGE_SECONDS": env_int,
+    "COMMENTS_FLOOD_SECONDS": env_int,
+    "COMMENTS_TRUSTED_PROXY_COUNT": env_int,
+    "COMMENTS_CLOSE_AFTER_DAYS": env_int,
+    "COMMENTS_IP_RETENTION_DAYS": env_int,
+    "COMMENTS_TRASH_RETENTION_DAYS": env_int,
+    "COMMENTS_WITHDRAW_DAYS": env_int,
+    "COMMENTS_MODERATOR_EMAILS": env_list,
+}.items():
+    if env(_name) is not None:
+        globals()[_name] = _read(_name, None)

@@ -113,3 +113,21 @@ def test_gunicorns_access_log_keeps_no_readers_address_or_browser():
     for atom in ("%(h)s", "%(a)s", "%(f)s", "x-forwarded-for"):
         assert atom not in log_format.lower()
     assert '"%(r)s" %(s)s' in log_format
+
+
+def test_the_comments_app_owns_its_defaults_and_the_environment_overrides_them():
+    code = (
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recovery_site.settings');"
+        "import django; django.setup();"
+        "from django.conf import settings; from comments.conf import comment_settings;"
+        "print(hasattr(settings, 'COMMENTS_FLOOD_SECONDS'),"
+        " comment_settings.COMMENTS_FLOOD_SECONDS, comment_settings.COMMENTS_MODERATOR_EMAILS)"
+    )
+
+    default = run_django(code, DEBUG="1")
+    chosen = run_django(
+        code, DEBUG="1", COMMENTS_FLOOD_SECONDS="7", COMMENTS_MODERATOR_EMAILS="a@x.org,b@x.org"
+    )
+
+    assert default.stdout.split("\n")[-2] == "False 15 []", default.stderr
+    assert chosen.stdout.split("\n")[-2] == "True 7 ['a@x.org', 'b@x.org']", chosen.stderr

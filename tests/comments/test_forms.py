@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.urls import reverse
 
+from comments.conf import comment_settings
 from comments.forms import CommentForm, sign_timestamp, timestamp_problem
 from comments.models import Comment
 from tests.factories import make_article, make_comment
@@ -321,7 +322,8 @@ def test_timestamp_too_fast_or_fine(settings, seconds_later, problem):
 def test_timestamp_exactly_the_minimum_is_fine(settings):
     token = sign_timestamp(now=SHOWN_AT)
 
-    assert timestamp_problem(token, now=SHOWN_AT + settings.COMMENTS_MIN_SUBMIT_SECONDS) is None
+    minimum = comment_settings.COMMENTS_MIN_SUBMIT_SECONDS
+    assert timestamp_problem(token, now=SHOWN_AT + minimum) is None
 
 
 def with_payload_of(token, other):
@@ -354,14 +356,14 @@ def test_a_timestamp_signed_for_another_purpose_is_forged():
 def test_a_timestamp_older_than_the_maximum_age_is_expired(settings):
     token = sign_timestamp(now=SHOWN_AT)
 
-    later = SHOWN_AT + settings.COMMENTS_FORM_MAX_AGE_SECONDS + 1
+    later = SHOWN_AT + comment_settings.COMMENTS_FORM_MAX_AGE_SECONDS + 1
     assert timestamp_problem(token, now=later) == "expired"
 
 
 def test_a_timestamp_older_than_the_maximum_age_is_expired_by_the_clock(settings, monkeypatch):
     # The same rule with the process clock moved on, as it is for a real visitor.
     token = sign_timestamp(now=SHOWN_AT)
-    later = time.time() + settings.COMMENTS_FORM_MAX_AGE_SECONDS + 1
+    later = time.time() + comment_settings.COMMENTS_FORM_MAX_AGE_SECONDS + 1
     monkeypatch.setattr(time, "time", lambda: later)
 
     assert timestamp_problem(token) == "expired"

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from comments import notifications, services
+from comments.conf import comment_settings
 
 
 class Command(BaseCommand):
@@ -17,9 +17,9 @@ class Command(BaseCommand):
         erased = services.erase_old_network_data()
         self.stdout.write(
             f"Deleted {deleted} comment(s) from the trash "
-            f"(older than {settings.COMMENTS_TRASH_RETENTION_DAYS} days); erased IP address "
-            f"and browser of {erased} comment(s) (older than "
-            f"{settings.COMMENTS_IP_RETENTION_DAYS} days)."
+            f"(older than {comment_settings.COMMENTS_TRASH_RETENTION_DAYS} days); "
+            f"erased IP address and browser of {erased} comment(s) (older than "
+            f"{comment_settings.COMMENTS_IP_RETENTION_DAYS} days)."
         )
         if unannounced := notifications.queue_sweep_for_stragglers():
             self.stdout.write(f"Queued the moderators' email about {unannounced} comment(s).")
