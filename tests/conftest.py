@@ -1,7 +1,21 @@
 import os
 
 import pytest
+import time_machine
 from django.core.cache import cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_instant():
+    """With TEST_INSTANT set (e.g. "2027-01-01 03:30Z"), the whole run starts at that
+    instant and the clock ticks on from there, so CI can show that no test depends on
+    the hour or the date it runs at. PostgreSQL's own clock is not moved."""
+    instant = os.environ.get("TEST_INSTANT")
+    if not instant:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
