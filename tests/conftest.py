@@ -65,6 +65,27 @@ def clear_own_cache_keys():
         client.close()
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for the tests that need one: REDIS_URL, else the local server on
+    the default port if it answers. Without one they skip (on CI they fail)."""
+    import redis
+
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    url = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis tests must run on CI, but nothing answers on 127.0.0.1:6379")
+        pytest.skip("needs Redis (REDIS_URL, or a server on 127.0.0.1:6379)")
+    finally:
+        client.close()
+    return url
+
+
 @pytest.fixture(autouse=True)
 def clear_cache(cache_per_process):
     # Site settings and pages are cached; every test starts cold.

@@ -7,13 +7,10 @@ import pytest
 
 from recovery_site.cache import RedisCache
 
-REDIS_URL = os.environ.get("REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs Redis (REDIS_URL)")
-
 
 @pytest.fixture
-def redis_cache():
-    backend = RedisCache(REDIS_URL, {"KEY_PREFIX": f"test_cache_{os.getpid()}"})
+def redis_cache(redis_url):
+    backend = RedisCache(redis_url, {"KEY_PREFIX": f"test_cache_{os.getpid()}"})
     yield backend
     backend.delete_many([f"key-{number}" for number in range(8)] + ["a", "b"])
 
