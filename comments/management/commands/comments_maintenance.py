@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from comments import notifications, services
+from comments import services, tasks
 
 
 class Command(BaseCommand):
@@ -21,5 +21,5 @@ class Command(BaseCommand):
             f"and browser of {erased} comment(s) (older than "
             f"{settings.COMMENTS_IP_RETENTION_DAYS} days)."
         )
-        if unannounced := notifications.queue_sweep_for_stragglers():
+        if unannounced := tasks.queue_sweep_for_stragglers():
             self.stdout.write(f"Queued the moderators' email about {unannounced} comment(s).")
