@@ -63,16 +63,18 @@ serve: migrate
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/gunicorn recovery_site.wsgi --config recovery_site/gunicorn.conf.py'
 
-# The test suite. If it had to start the embedded database, it stops it afterwards.
+# The test suite, on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+# If it had to start the embedded database, it stops it afterwards.
+TEST_WORKERS ?= auto
 test: install
 	@was_running=1; [ -n "$$DATABASE_URL" ] || $(PY) -m recovery_site.embedded_db status >/dev/null || was_running=0; \
-		$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+		$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 		[ -n "$$DATABASE_URL" ] || [ $$was_running = 1 ] || $(PY) -m recovery_site.embedded_db stop >/dev/null; \
 		exit $$status
 
 # Only the browser tests (Playwright + Debian's Chromium), failing if Chromium is missing.
 test-browser: install
-	REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+	REQUIRE_BROWSER=1 $(BIN)/pytest -n $(TEST_WORKERS) tests/e2e $(PYTEST_ARGS)
 
 # Lighthouse from npm on Debian's Chromium, offline, against production settings:
 # prints the four category scores for the home and article pages, mobile and desktop.

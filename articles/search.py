@@ -19,6 +19,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -147,7 +148,8 @@ def render_snippet(headline):
 SUGGESTION_SQL = """
 WITH published AS (
     SELECT id, title, summary FROM articles_article
-    WHERE status = 'published' AND published_at <= now()
+    -- The application's clock, as in Article.objects.published(), not the database's.
+    WHERE status = 'published' AND published_at <= %(now)s
 ), words AS (
     SELECT lower(word) AS word, count(*) AS uses FROM (
         SELECT regexp_split_to_table(title || ' ' || summary, '[^[:alpha:]]+') AS word
@@ -163,8 +165,8 @@ WITH published AS (
 )
 -- Close in spelling first, then common on this site: "withdrawl" should become
 -- "withdrawal" (used everywhere) rather than the slightly closer "withdrawn".
-SELECT word FROM words WHERE word %% %s
-ORDER BY similarity(word, %s) + 0.05 * ln(uses + 1) DESC, word LIMIT 1
+SELECT word FROM words WHERE word %% %(word)s
+ORDER BY similarity(word, %(word)s) + 0.05 * ln(uses + 1) DESC, word LIMIT 1
 """
 
 
@@ -177,12 +179,13 @@ def suggest(text):
     if not words:
         return None
     corrected = []
+    now = timezone.now()
     with connection.cursor() as cursor:
         for word in words:
             if len(word) < 3 or word in {"or", "and", "the"}:
                 corrected.append(word)
                 continue
-            cursor.execute(SUGGESTION_SQL, [word, word])
+            cursor.execute(SUGGESTION_SQL, {"word": word, "now": now})
             row = cursor.fetchone()
             corrected.append(row[0] if row else word)
     suggestion = " ".join(corrected)

@@ -17,8 +17,8 @@ from core import caching
 
 from .conf import comment_settings
 from .models import Comment, ModerationLists
-from .notifications import flag_for_moderators
 from .spam import Policy, Submission, decide
+from .tasks import announce_pending_comments
 
 WITHDRAW_SALT = "comments.withdraw"
 
@@ -196,7 +196,9 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
             comment.awaits_moderator_email = comment.status == Comment.Status.PENDING
             comment.save()
             if comment.awaits_moderator_email:
-                flag_for_moderators(comment)
+                # After the commit, so the sweep always finds the comment. Robust: the
+                # comment is stored either way, and stays flagged for the next sweep.
+                transaction.on_commit(announce_pending_comments.enqueue, robust=True)
     except IntegrityError as error:
         if "comment_no_duplicates" in str(error):
             raise DuplicateComment from error

@@ -1,7 +1,21 @@
 import os
 
 import pytest
+import time_machine
 from django.core.cache import cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_instant():
+    """With TEST_INSTANT set (e.g. "2027-01-01 03:30Z"), the whole run starts at that
+    instant and the clock ticks on from there, so CI can show that no test depends on
+    the hour or the date it runs at. PostgreSQL's own clock is not moved."""
+    instant = os.environ.get("TEST_INSTANT")
+    if not instant:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +63,27 @@ def clear_own_cache_keys():
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for the tests that need one: REDIS_URL, else the local server on
+    the default port if it answers. Without one they skip (on CI they fail)."""
+    import redis
+
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    url = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis tests must run on CI, but nothing answers on 127.0.0.1:6379")
+        pytest.skip("needs Redis (REDIS_URL, or a server on 127.0.0.1:6379)")
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -17,11 +18,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def pgdata(tmp_path):
-    # A short path: PostgreSQL's socket lives in the data folder (~100 byte limit).
-    path = tmp_path / "pg"
-    yield path
-    embedded_db.stop(path)
+def pgdata():
+    # Not under tmp_path: PostgreSQL runs as another user, who must traverse every
+    # parent folder, and any pytest process starting meanwhile makes
+    # /tmp/pytest-of-<user> private again. A short path too: PostgreSQL's socket lives
+    # in the data folder (~100 byte limit).
+    with tempfile.TemporaryDirectory(prefix="pg-", ignore_cleanup_errors=True) as root:
+        path = Path(root) / "pg"
+        yield path
+        embedded_db.stop(path)
 
 
 def postmaster_pid(path):

@@ -91,6 +91,36 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def start_nginx(nginx_binary, root, *, upstream, attempts=3):
+    """Start nginx in ``root`` on a free port; return the process and the port.
+
+    Another process (a parallel test worker) may bind the port between the probe and
+    nginx's own bind: nginx then exits, and we try again with another port.
+    """
+    pid_file = root / "nginx.pid"
+    for _attempt in range(attempts):
+        port = free_port()
+        config = nginx_front.write_config(root, port=port, upstream=upstream)
+        command = [nginx_binary, "-p", str(root), "-c", str(config), "-e", "logs/error.log"]
+        nginx = subprocess.Popen(
+            [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        # nginx writes its pid file once it is listening.
+        deadline = time.monotonic() + 10
+        while not pid_file.exists() and nginx.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if pid_file.exists():
+            return nginx, port
+        if nginx.poll() is None:
+            nginx.kill()
+            nginx.wait()
+            pytest.fail("nginx did not start within 10 s")
+        error = nginx.stderr.read().decode()
+        if "Address already in use" not in error:
+            pytest.fail(f"nginx did not start: {error}")
+    pytest.fail(f"nginx found no free port in {attempts} attempts")
+
+
 @pytest.fixture
 def front(nginx_binary, transactional_db, settings, tmp_path):
     settings.FRONT_CACHE_SECONDS = 1
@@ -109,28 +139,14 @@ def front(nginx_binary, transactional_db, settings, tmp_path):
     if server.error:
         raise server.error
 
-    port = free_port()
-    config = nginx_front.write_config(tmp_path, port=port, upstream=f"127.0.0.1:{server.port}")
-    command = [nginx_binary, "-p", str(tmp_path), "-c", str(config), "-e", "logs/error.log"]
-    nginx = subprocess.Popen(
-        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    nginx = None
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            if nginx.poll() is not None:
-                pytest.fail(f"nginx did not start: {nginx.stderr.read().decode()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        nginx, port = start_nginx(nginx_binary, tmp_path, upstream=f"127.0.0.1:{server.port}")
         yield Front(port, recorder)
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
         server.terminate()
 
 

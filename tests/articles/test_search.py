@@ -216,3 +216,18 @@ def test_results_paginate(client):
     assert first.context["page_obj"].paginator.count == 13
     assert len(titles(first)) == 10 and len(titles(second)) == 3
     assert 'href="?q=recovery+story&amp;page=2"' in first.content.decode()
+
+
+def test_suggestions_follow_the_sites_clock_for_publication(client, time_machine):
+    # Published and scheduled as the site's clock says, whatever the database's says
+    # (the two disagree here by two days).
+    time_machine.move_to(timezone.now() + timezone.timedelta(days=2), tick=False)
+    make_article(title="Buprenorphine basics", summary="How it works.")
+    make_article(
+        title="Methadone clinics",
+        summary="Opening soon.",
+        published_at=timezone.now() + timezone.timedelta(hours=1),
+    )
+
+    assert search(client, "buprenorfine").context["suggestion"] == "buprenorphine"
+    assert search(client, "methadon").context["suggestion"] is None

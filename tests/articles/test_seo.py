@@ -342,7 +342,13 @@ def sitemap_entries(response):
     }
 
 
-def test_sitemap_lists_exactly_the_public_pages(client):
+# An evening in New York is already the next day in UTC: the sitemap gives the site's date.
+@pytest.mark.parametrize(
+    "instant", [None, "2026-06-15 02:30Z"], ids=["now", "new-york-evening-next-day-in-utc"]
+)
+def test_sitemap_lists_exactly_the_public_pages(client, time_machine, instant):
+    if instant:
+        time_machine.move_to(instant)
     topic = make_topic(name="Opioids", slug="opioids")
     empty_topic = make_topic(name="Unused", slug="unused")
     published = [make_article(topics=[topic]) for _ in range(3)]
@@ -355,12 +361,14 @@ def test_sitemap_lists_exactly_the_public_pages(client):
     assert response["Content-Type"] == "application/xml"
     entries = sitemap_entries(response)
     base = "http://testserver"
-    expected = {base + a.get_absolute_url(): a.updated_at.date().isoformat() for a in published}
-    expected[base + topic.get_absolute_url()] = max(a.updated_at for a in published).date()
-    expected[base + "/"] = expected[base + "/articles/"] = expected[base + "/topics/"] = max(
-        a.updated_at for a in published
-    ).date()
-    assert entries == {loc: str(lastmod) for loc, lastmod in expected.items()}
+    # lastmod is the site's local date (TIME_ZONE), not the UTC one.
+    expected = {
+        base + a.get_absolute_url(): timezone.localdate(a.updated_at).isoformat() for a in published
+    }
+    newest = timezone.localdate(max(a.updated_at for a in published)).isoformat()
+    expected[base + topic.get_absolute_url()] = newest
+    expected[base + "/"] = expected[base + "/articles/"] = expected[base + "/topics/"] = newest
+    assert entries == expected
     for absent in (draft, future, empty_topic):
         assert base + absent.get_absolute_url() not in entries
 

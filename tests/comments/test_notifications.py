@@ -1,10 +1,9 @@
-"""Moderators are emailed in batches (issue #6): one sweep task for many posts, and still
-exactly one email per new pending comment, never one about a comment made pending
+"""Moderators are emailed by sweeps queued when a post commits: exactly one email per new
+pending comment, even when sweeps overlap, and never one about a comment made pending
 another way."""
 
 import io
 import threading
-import time
 
 import pytest
 from django.core import mail
@@ -12,10 +11,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import notifications, services
+from comments import notifications, services, tasks
 from comments.models import Comment
 from tests.factories import make_article, make_comment
 
@@ -37,12 +35,18 @@ def database_tasks(settings):
 
 
 @pytest.fixture
-def post(comment_post_data):
-    """POST the "Leave a Reply" form; return the comment it stored."""
+def post(comment_post_data, django_capture_on_commit_callbacks):
+    """POST the "Leave a Reply" form; return the comment it stored.
+
+    What the post queues on commit runs too, also inside a test's transaction.
+    """
 
     def send(article, body, client=None, **overrides):
         data = comment_post_data(body=body, **overrides)
-        response = (client or Client()).post(reverse("comments:post", args=[article.slug]), data)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = (client or Client()).post(
+                reverse("comments:post", args=[article.slug]), data
+            )
         assert response.status_code == 302
         return Comment.objects.latest("id")
 
@@ -85,7 +89,7 @@ def run_worker():
         row.set_successful(row.task.call(*result.args, **result.kwargs))
 
 
-def test_pending_posts_get_one_email_each_from_a_single_sweep(post, database_tasks):
+def test_pending_posts_get_one_email_each_urgent_first(post, database_tasks):
     article = make_article()
     bodies = ["First question.", "I want to end my life tonight.", "Third question."]
     comments = [post(article, body) for body in bodies]
@@ -118,6 +122,26 @@ def test_approved_and_spam_posts_email_no_one(post, database_tasks):
         Status.SPAM,
     ]
     assert mail.outbox == []
+    assert not DBTaskResult.objects.exists()  # and queue no sweep
+
+
+def test_a_post_queues_its_sweep_only_once_committed(
+    comment_post_data, database_tasks, django_capture_on_commit_callbacks
+):
+    article = make_article()
+
+    with django_capture_on_commit_callbacks() as on_commit:
+        response = Client().post(
+            reverse("comments:post", args=[article.slug]), comment_post_data(body="Is it safe?")
+        )
+        assert response.status_code == 302
+        # Still inside the test's transaction: a worker could not see the comment yet.
+        assert not DBTaskResult.objects.exists()
+
+    assert len(on_commit) == 1
+    on_commit[0]()
+    run_worker()
+    assert announced_comment_ids() == [Comment.objects.get().pk]
 
 
 def test_comments_made_pending_another_way_email_no_one():
@@ -207,36 +231,44 @@ def test_two_sweeps_at_once_send_each_email_exactly_once(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("wait", [True, False], ids=["waits", "does-not-wait"])
-def test_a_sweep_waits_for_a_post_still_committing(wait):
-    # A post saw this sweep waiting and so queued none, but has not committed yet when
-    # the worker starts the sweep: the sweep must wait for it (the control run, not
-    # waiting, shows the email that would otherwise be missed).
+def test_a_post_during_a_sweep_gets_exactly_one_email(post, database_tasks, monkeypatch):
+    monkeypatch.setattr(notifications, "BATCH_SIZE", 2)
     article = make_article()
-    inserted, sweep_started = threading.Event(), threading.Event()
-    committed = []
+    earlier = [flagged_comment(article, f"Earlier question {number}.") for number in range(4)]
+    sending, release = threading.Event(), threading.Event()
+    send = notifications.send_pending_comment_email
 
-    def slow_post():
+    def slow_send(comment):
+        # The first sweep stops in its first send, holding the locks of its first batch.
+        if not sending.is_set():
+            sending.set()
+            release.wait(5)
+        return send(comment)
+
+    monkeypatch.setattr(notifications, "send_pending_comment_email", slow_send)
+    errors = []
+
+    def first_sweep():
         try:
-            with transaction.atomic():
-                flagged_comment(article, "Committed late.")
-                inserted.set()
-                sweep_started.wait(5)
-                threading.Event().wait(0.3)
-            committed.append(True)
+            notifications.announce_pending_comments()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
         finally:
             connection.close()
 
-    poster = threading.Thread(target=slow_post)
-    poster.start()
-    inserted.wait(5)
-    sweep_started.set()
-    sent = notifications.announce_pending_comments(wait=wait)
-    poster.join()
+    sweeper = threading.Thread(target=first_sweep)
+    sweeper.start()
+    try:
+        assert sending.wait(5)
+        posted = post(article, "Posted while a sweep is sending.")
+        run_worker()  # the post's own sweep, beside the first one
+    finally:
+        release.set()
+        sweeper.join()
 
-    assert committed == [True]
-    assert sent == (1 if wait else 0)
-    assert Comment.objects.get().awaits_moderator_email is not wait
+    assert errors == []
+    assert sorted(announced_comment_ids()) == [comment.pk for comment in [*earlier, posted]]
+    assert not Comment.objects.filter(awaits_moderator_email=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -274,36 +306,4 @@ def test_daily_maintenance_sends_what_a_failed_sweep_left(database_tasks):
     assert announced_comment_ids() == [comment.pk]
     call_command("comments_maintenance", stdout=io.StringIO())
     assert not DBTaskResult.objects.ready().exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_writer_outliving_the_wait_gets_a_later_sweep(database_tasks, monkeypatch):
-    monkeypatch.setattr(notifications, "WAIT_FOR_WRITERS_SECONDS", 0.1)
-    article = make_article()
-    inserted, release = threading.Event(), threading.Event()
-
-    def stuck_post():
-        try:
-            with transaction.atomic():
-                flagged_comment(article, "Committed after the sweep gave up waiting.")
-                inserted.set()
-                release.wait(5)
-        finally:
-            connection.close()
-
-    poster = threading.Thread(target=stuck_post)
-    poster.start()
-    inserted.wait(5)
-    started = time.monotonic()
-    sent = notifications.announce_pending_comments()
-    release.set()
-    poster.join()
-
-    assert sent == 0 and time.monotonic() - started < 2
-    # A sweep is queued for later (not ready yet), and that one sends the email.
-    assert not DBTaskResult.objects.ready().exists()
-    deferred = DBTaskResult.objects.get(task_path=notifications.SWEEP_TASK_PATH)
-    assert deferred.run_after > deferred.enqueued_at
-    DBTaskResult.objects.update(run_after=timezone.now())
-    run_worker()
-    assert len(announced_comment_ids()) == 1
+    assert tasks.queue_sweep_for_stragglers() == 0

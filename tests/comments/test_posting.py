@@ -1,11 +1,11 @@
-"""The cost of posting a comment: what a POST asks the database, and that
-the shortcuts taken for speed keep every rule of the moderation policy."""
+"""The cost of posting a comment: what a POST asks the database, and that the shortcuts
+taken for speed keep every rule of the moderation policy."""
 
 import threading
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -14,7 +14,6 @@ from articles.models import Article
 from comments import services
 from comments.models import Comment, ModerationLists
 from comments.spam import Policy, Submission, contains_any, decide, is_disallowed
-from comments.tasks import announce_pending_comments
 from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +38,18 @@ def database_tasks(settings):
 
 
 def post(client, article, data):
-    return client.post(reverse("comments:post", args=[article.slug]), data)
+    """POST the form; what the post queues on commit runs too, even inside a test's
+    transaction (as it does in production, after the request's commit)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("comments:post", args=[article.slug]), data)
 
 
 def queued_notifications():
     return list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
 
 
-# The moderators' notification sweep (comments/notifications.py), queued once for
-# however many pending comments are posted before a worker picks it up.
+# The moderators' notification sweep (comments/notifications.py), queued by each new
+# pending comment once it is committed.
 SWEEP = ("comments.tasks.announce_pending_comments", {"args": [], "kwargs": {}})
 
 
@@ -58,10 +60,9 @@ def test_an_accepted_anonymous_post_asks_the_database_five_things(
     client, article, comment_post_data, database_tasks, django_assert_num_queries
 ):
     # The article (posting columns only), the commenter's approved history, the comment
-    # and the check for a waiting notification sweep in one transaction (here a
-    # savepoint), and the count of earlier threads for the redirect. No sections, FAQs
-    # or topics, and no task row of its own: a sweep is already waiting.
-    announce_pending_comments.enqueue()
+    # in its transaction (here a savepoint), the count of earlier threads for the
+    # redirect and, once committed, the moderators' sweep task. No sections, FAQs or
+    # topics.
     with django_assert_num_queries(7) as queries:
         response = post(client, article, comment_post_data())
 
@@ -69,23 +70,11 @@ def test_an_accepted_anonymous_post_asks_the_database_five_things(
     sql = [query["sql"] for query in queries.captured_queries]
     assert sql[0].startswith('SELECT "articles_article"."id"')
     assert "articles_section" not in " ".join(sql) and "articles_faq" not in " ".join(sql)
-    assert sql[2].startswith("SAVEPOINT") and sql[5].startswith("RELEASE SAVEPOINT")
+    assert sql[2].startswith("SAVEPOINT") and sql[4].startswith("RELEASE SAVEPOINT")
     assert sql[3].startswith('INSERT INTO "comments_comment"')
-    assert sql[4].startswith('SELECT 1 FROM "django_tasks_database_dbtaskresult"')
+    assert sql[6].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
     comment = Comment.objects.get()
     assert (comment.status, comment.awaits_moderator_email) == (Status.PENDING, True)
-    assert queued_notifications() == [SWEEP]
-
-
-def test_the_first_pending_post_queues_the_sweep_in_its_own_transaction(
-    client, article, comment_post_data, database_tasks, django_assert_num_queries
-):
-    with django_assert_num_queries(8) as queries:
-        post(client, article, comment_post_data())
-
-    sql = [query["sql"] for query in queries.captured_queries]
-    assert sql[5].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
-    assert sql[6].startswith("RELEASE SAVEPOINT")
     assert queued_notifications() == [SWEEP]
 
 
@@ -107,7 +96,6 @@ def test_a_held_comment_skips_the_history_query(
 ):
     # A moderation word holds the comment whatever the author's history.
     make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
-    announce_pending_comments.enqueue()  # a sweep is waiting: no task row of its own
 
     with django_assert_num_queries(6):
         post(client, article, comment_post_data(body="Is there a plug near the clinic?"))
@@ -191,23 +179,18 @@ def test_the_policy_asks_for_the_history_only_when_no_earlier_rule_decides(field
     assert calls == [] and untrusting.rule != Comment.Rule.TRUSTED_AUTHOR
 
 
-# --- The moderators' notification sweep is committed with the comment ----------------------
+# --- The moderators' notification sweep is queued once the comment is committed ----------
 
 
-def test_pending_comments_queue_one_sweep_until_a_worker_takes_it(
+def test_each_pending_comment_queues_a_sweep(
     client, article, comment_post_data, database_tasks, settings
 ):
     settings.COMMENTS_FLOOD_SECONDS = 0
     post(client, article, comment_post_data(body="First question."))
     post(client, article, comment_post_data(body="Second question."))
 
-    assert queued_notifications() == [SWEEP]
-    assert Comment.objects.filter(awaits_moderator_email=True).count() == 2
-
-    DBTaskResult.objects.update(status="RUNNING")  # as a worker claims it
-    post(client, article, comment_post_data(body="Third question."))
-
     assert queued_notifications() == [SWEEP, SWEEP]
+    assert Comment.objects.filter(awaits_moderator_email=True).count() == 2
 
 
 def test_approved_comments_queue_no_notification(

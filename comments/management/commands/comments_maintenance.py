@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from comments import notifications, services
+from comments import services, tasks
 from comments.conf import comment_settings
 
 
@@ -21,5 +21,5 @@ class Command(BaseCommand):
             f"erased IP address and browser of {erased} comment(s) (older than "
             f"{comment_settings.COMMENTS_IP_RETENTION_DAYS} days)."
         )
-        if unannounced := notifications.queue_sweep_for_stragglers():
+        if unannounced := tasks.queue_sweep_for_stragglers():
             self.stdout.write(f"Queued the moderators' email about {unannounced} comment(s).")
