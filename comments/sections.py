@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from core import caching
 
@@ -67,10 +68,11 @@ def _thread_html(request, article, generation, *, is_open, site):
     def render():
         return _render_thread(article, cpage, own_ids, is_open=is_open, site=site)
 
+    # The Jinja2 backend returns a plain str: the thread is HTML its template escaped.
     if own_ids or generation is None or not PAGE_NUMBER.fullmatch(cpage):
-        return render()
+        return mark_safe(render())
     key = _fragment_key(generation, "thread", article.pk, cpage, is_open)
-    return cache.get_or_set(key, render, timeout=settings.PAGE_CACHE_SECONDS)
+    return mark_safe(cache.get_or_set(key, render, timeout=settings.PAGE_CACHE_SECONDS))
 
 
 def _render_thread(article, cpage, own_ids, *, is_open, site):
@@ -89,7 +91,7 @@ def _render_thread(article, cpage, own_ids, *, is_open, site):
     threads = build_threads(approved, own_pending, withdraw_urls)
     page = Paginator(threads, comment_settings.COMMENTS_PER_PAGE).get_page(cpage)
     context = {"comment_page": page, "comments_open": is_open, "site": site}
-    return render_to_string(THREAD_TEMPLATE, context)
+    return render_to_string(THREAD_TEMPLATE, context, using="jinja2")
 
 
 def _reply_target(request, article, form):

@@ -168,7 +168,22 @@ FRONT_CACHE_SECONDS = env_int("FRONT_CACHE_SECONDS", 0)
 
 # --- Templates --------------------------------------------------------------------
 
+# Public pages are Jinja2 templates (templates/jinja2/); the admin, the crispy-forms
+# pack, emails and the stored article outline stay Django templates (templates/).
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.site",
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -164,7 +164,7 @@ def cpu_ms(function, count):
 def measure_parts(application, count):
     """CPU ms of the article page's parts, each timed alone (the bench article)."""
     from django.contrib.auth.models import AnonymousUser
-    from django.template import RequestContext, Template
+    from django.template import engines
     from django.test import RequestFactory
 
     from articles.models import Article
@@ -185,7 +185,7 @@ def measure_parts(application, count):
         return list(related.for_cards()[:3])
 
     article = article_query()
-    comment_section = Template("{% load comment_tags %}{% comment_section %}")
+    comment_section = engines["jinja2"].from_string("{{ comment_section() }}")
     page = get(application, ARTICLE, gzip=False)[1]
     gzip_middleware = PageGZipMiddleware(lambda request: None)
 
@@ -194,7 +194,7 @@ def measure_parts(application, count):
         "outline, rendered after sections change (2 queries)": article.render_outline,
         "related articles (1 query)": related_query,
         "comment section (approved comments, thread and blank form)": lambda: (
-            comment_section.render(RequestContext(request, {"article": article, "site": site}))
+            comment_section.render({"article": article}, request)
         ),
         "JSON-LD": lambda: article_structured_data({"site": site, "request": request}, article),
         f"gzip of the page ({len(page) / 1024:.0f} KB, level "

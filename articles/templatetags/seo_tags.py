@@ -1,4 +1,6 @@
-"""Template tags for the page head: canonical and absolute URLs, JSON-LD, captured blocks."""
+"""Template tags for the page head: canonical and absolute URLs, JSON-LD.
+
+The public pages are Jinja2 templates, which call these through core/jinja2.py."""
 
 import json
 from urllib.parse import urlencode
@@ -81,29 +83,3 @@ def article_structured_data(context, article):
         absolute_url=context["request"].build_absolute_uri,
     )
     return mark_safe("\n".join(json_ld_script(data) for data in objects))
-
-
-class CaptureNode(template.Node):
-    def __init__(self, nodelist, name):
-        self.nodelist = nodelist
-        self.name = name
-
-    def render(self, context):
-        # The content was escaped while rendering; keep it from being escaped twice.
-        context[self.name] = mark_safe(self.nodelist.render(context).strip())
-        return ""
-
-
-@register.tag
-def capture(parser, token):
-    """Render the enclosed template once and keep it in a variable, so a block that a
-    page fills (its title) can be repeated (``<title>``, ``og:title``).
-
-    Usage: ``{% capture as page_title %}{% block title %}...{% endblock %}{% endcapture %}``
-    """
-    bits = token.split_contents()
-    if len(bits) != 3 or bits[1] != "as":
-        raise template.TemplateSyntaxError("Usage: {% capture as NAME %}...{% endcapture %}")
-    nodelist = parser.parse(("endcapture",))
-    parser.delete_first_token()
-    return CaptureNode(nodelist, bits[2])

@@ -3,31 +3,9 @@ from django.db.models import Count, Q
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
-from comments import sections
 from comments.models import Comment
-from core.models import SiteSettings
 
 register = template.Library()
-
-
-@register.inclusion_tag("comments/includes/section.html", takes_context=True)
-def comment_section(context):
-    """The thread and the "Leave a Reply" form under an article.
-
-    Usage: ``{% comment_section %}`` in a template whose context has ``article``
-    (and, when re-showing a submitted form, ``comment_form``/``comment_problem``).
-    """
-    request = context["request"]
-    # The crisis help under an urgent pending comment shows the helpline.
-    site = context.get("site") or SiteSettings.load()
-    section = sections.comment_section(
-        request,
-        context["article"],
-        site=site,
-        form=context.get("comment_form"),
-        problem=context.get("comment_problem"),
-    )
-    return {**section, "request": request, "site": site}
 
 
 @register.filter(expects_localtime=True)

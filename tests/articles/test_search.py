@@ -1,6 +1,8 @@
 """Site search on real PostgreSQL: ranking, snippets, anchors, freshness, typos, odd input."""
 
+import html
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -20,8 +22,12 @@ def search(client, q, **params):
     return response
 
 
+RESULT_TITLE = re.compile(r'<li class="search-result">\s*<h2><a href="[^"]*">([^<]*)</a></h2>')
+
+
 def titles(response):
-    return [article.title for article in response.context["page_obj"].object_list]
+    """The titles of the results on the page, in order."""
+    return [html.unescape(title) for title in RESULT_TITLE.findall(response.content.decode())]
 
 
 @pytest.fixture
@@ -166,7 +172,6 @@ def test_a_misspelling_offers_did_you_mean_with_results(client, library):
     response = search(client, "nalaxone")
     content = response.content.decode()
 
-    assert response.context["suggestion"] == "naloxone"
     assert 'Did you mean <a href="?q=naloxone">naloxone</a>?' in content
     assert "Naloxone saves lives" in titles(response)
 
@@ -213,7 +218,7 @@ def test_results_paginate(client):
     first = search(client, "recovery story")
     second = search(client, "recovery story", page=2)
 
-    assert first.context["page_obj"].paginator.count == 13
+    assert "13 articles found for “recovery story”" in first.content.decode()
     assert len(titles(first)) == 10 and len(titles(second)) == 3
     assert 'href="?q=recovery+story&amp;page=2"' in first.content.decode()
 
@@ -229,5 +234,6 @@ def test_suggestions_follow_the_sites_clock_for_publication(client, time_machine
         published_at=timezone.now() + timezone.timedelta(hours=1),
     )
 
-    assert search(client, "buprenorfine").context["suggestion"] == "buprenorphine"
-    assert search(client, "methadon").context["suggestion"] is None
+    suggested = search(client, "buprenorfine").content.decode()
+    assert 'Did you mean <a href="?q=buprenorphine">buprenorphine</a>?' in suggested
+    assert "Did you mean" not in search(client, "methadon").content.decode()

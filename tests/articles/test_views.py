@@ -158,9 +158,9 @@ def test_article_list_paginates(client, settings):
     first = client.get(reverse("articles:list"))
     last = client.get(reverse("articles:list"), {"page": 3})
 
-    assert first.context["page_obj"].paginator.num_pages == 3
+    assert "Page 1 of 3" in first.content.decode()
     assert 'rel="next"' in first.content.decode()
-    assert len(last.context["articles"]) == 1
+    assert last.content.decode().count('<article class="article-card">') == 1
     assert client.get(reverse("articles:list"), {"page": 9}).status_code == 404
     assert client.get(reverse("articles:list"), {"page": "x"}).status_code == 404
 
@@ -175,7 +175,9 @@ def test_topic_page_and_filter_list_only_that_topic(client):
 
     for response in (page, filtered):
         assert response.status_code == 200
-        assert list(response.context["articles"]) == [about_opioids]
+        content = response.content.decode()
+        assert content.count('<article class="article-card">') == 1
+        assert f'<a href="{about_opioids.get_absolute_url()}">About opioids</a>' in content
     assert client.get(reverse("articles:list"), {"topic": "nope"}).status_code == 404
 
 

@@ -1,4 +1,4 @@
-"""The comment thread's HTML (templates/comments/includes/thread.html around the tree
+"""The comment thread's HTML (templates/jinja2/comments/includes/thread.html around the tree
 of comments/threads.py): the markup of reference_comment.html, with every
 reader-supplied value escaped."""
 
@@ -30,7 +30,8 @@ HOSTILE_URL = 'https://example.org/?q="><script>alert(1)</script>&a=1'
 def render_threads(nodes, *, comments_open, site):
     return render_to_string(
         "comments/includes/thread.html",
-        {"nodes": nodes, "depth": 0, "comments_open": comments_open, "site": site},
+        {"nodes": nodes, "comments_open": comments_open, "site": site},
+        using="jinja2",
     )
 
 
@@ -46,7 +47,9 @@ def reference_html(roots, *, comments_open, site):
 
 
 def normalised(html):
-    """Markup with the template's indentation and blank lines taken out."""
+    """Markup with the template's indentation and blank lines taken out, and quotes
+    escaped as Jinja2 writes them (Django templates write "&#x27;" and "&quot;")."""
+    html = html.replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
     html = re.sub(r">\s+", ">", html)
     html = re.sub(r"\s+<", "<", html)
     return re.sub(r"\s+", " ", html).strip()
@@ -97,8 +100,8 @@ def test_names_addresses_and_texts_are_escaped(thread, site):
     html = render_threads(thread, comments_open=True, site=site)
 
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &quot;Quote&quot; &amp; Co" in html
-    hostile_url = "https://example.org/?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;a=1"
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &#34;Quote&#34; &amp; Co" in html
+    hostile_url = "https://example.org/?q=&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;a=1"
     assert f'href="{hostile_url}"' in html
     assert 'data-author-name="&lt;script&gt;' in html
     assert "javascript:" not in html  # not an http(s) address: the name is not a link
