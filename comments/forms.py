@@ -83,8 +83,8 @@ class CommentForm(forms.Form):
     A plain Form with the model's fields, not a ModelForm: services.submit_comment
     builds the Comment. A ModelForm's model validation only repeated these fields'
     checks and tried each of the model's constraints, every one of which involves a
-    field the form does not have (article, status, parent): a seventh of a post's
-    CPU time for nothing (issue #6). Duplicates are refused by the database.
+    field the form does not have (article, status, parent): work for nothing on every
+    post. Duplicates are refused by the database.
     """
 
     body = _MODEL_FIELDS["body"]

@@ -1,28 +1,27 @@
 """The Jinja2 environment of the public pages (templates/jinja2/).
 
-It gives those templates what Django templates get from template tags and built-in
-filters: ``static``, ``url``, the page-head helpers of ``seo_tags``, the comment
-section, a fragment cache, and the ``date``, ``pluralize`` and ``truncatechars``
-filters as Django writes them. Context processors (``site``, ``messages``, ``user``)
-come from the backend's ``context_processors`` option in settings.
+It gives those templates what Django templates get from built-in tags and filters:
+``static``, ``url``, ``now``, a fragment cache, and the ``date``, ``pluralize`` and
+``truncatechars`` filters as Django writes them. Each app adds its own helpers in its
+``jinja_env`` module (articles: the page-head helpers; comments: the comment section).
+Context processors (``site``, ``messages``, ``user``) come from the backend's
+``context_processors`` option in settings.
 """
 
 import datetime
 
+from django.apps import apps
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from jinja2 import ChainableUndefined, Environment, pass_context
+from django.utils.module_loading import import_module, module_has_submodule
+from jinja2 import ChainableUndefined, Environment
 from markupsafe import Markup
 
-from articles.templatetags import seo_tags
-from comments import sections
-from comments.templatetags.comment_tags import comment_date
-
-SECTION_TEMPLATE = "comments/includes/section.html"
+EXTENSION_MODULE = "jinja_env"
 
 
 class SilentUndefined(ChainableUndefined):
@@ -70,60 +69,21 @@ def cached_fragment(name, *vary_on, generation, timeout, caller):
     return Markup(cache.get_or_set(key, lambda: str(caller()), timeout))
 
 
-@pass_context
-def canonical_url(context, path=None):
-    return seo_tags.canonical_url(context, path)
-
-
-@pass_context
-def absolute_url(context, path):
-    return seo_tags.absolute_url(context, path)
-
-
-@pass_context
-def article_structured_data(context, article):
-    return seo_tags.article_structured_data(context, article)
-
-
-@pass_context
-def comment_section(context):
-    """The thread and the "Leave a Reply" form under ``article``; ``comment_form`` and
-    ``comment_problem``, when present, re-show a submitted form."""
-    request = context["request"]
-    site = context["site"]
-    section = sections.comment_section(
-        request,
-        context["article"],
-        site=site,
-        form=context.get("comment_form"),
-        problem=context.get("comment_problem"),
-    )
-    template = context.environment.get_template(SECTION_TEMPLATE)
-    return Markup(
-        template.render(
-            {**section, "request": request, "site": site, "csrf_input": context["csrf_input"]}
-        )
-    )
-
-
 def environment(**options):
     options["undefined"] = SilentUndefined
     env = Environment(**options)
-    env.globals.update(
-        static=static,
-        url=url,
-        now=now,
-        cached_fragment=cached_fragment,
-        canonical_url=canonical_url,
-        absolute_url=absolute_url,
-        article_structured_data=article_structured_data,
-        comment_section=comment_section,
-    )
+    env.globals.update(static=static, url=url, now=now, cached_fragment=cached_fragment)
     env.filters.update(
         date=date,
         pluralize=defaultfilters.pluralize,
         truncatechars=defaultfilters.truncatechars,
         localtime=timezone.localtime,
-        comment_date=comment_date,
     )
+    # Each app adds its own helpers from its jinja_env module (GLOBALS and FILTERS),
+    # as it adds template tags in templatetags/: this module knows no app.
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, EXTENSION_MODULE):
+            extension = import_module(f"{config.name}.{EXTENSION_MODULE}")
+            env.globals.update(getattr(extension, "GLOBALS", {}))
+            env.filters.update(getattr(extension, "FILTERS", {}))
     return env
