@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "articles"
 
@@ -15,4 +17,5 @@ urlpatterns = [
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     path("topics/<slug:slug>/feed/", feeds.TopicArticlesFeed(), name="topic_feed"),
     path("topics/<slug:slug>/feed/atom/", feeds.TopicArticlesAtomFeed(), name="topic_feed_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
