@@ -257,14 +257,30 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.fill_publication_time()
         self.references_html = render_markdown(self.references)
-        refresh_hero_renditions(self)
+        refresh_hero_renditions(self, is_new_upload=self.has_new_hero_upload)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "hero_image" in update_fields:
             kwargs["update_fields"] = {*update_fields, "hero_renditions"}
         super().save(*args, **kwargs)
+        self.loaded_hero_name = self.hero_image.name
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Remember the stored picture's name, as Django's docs show for tracking a
+        # field's loaded value: a different one on save is a new upload.
+        instance = super().from_db(db, field_names, values)
+        if "hero_image" in field_names:
+            instance.loaded_hero_name = values[field_names.index("hero_image")]
+        return instance
+
+    @property
+    def has_new_hero_upload(self):
+        """Whether ``hero_image`` holds a picture not stored yet (assigned since loading)."""
+        name = self.hero_image.name
+        return bool(name) and name != getattr(self, "loaded_hero_name", None)
 
     @property
     def ordered_topics(self):

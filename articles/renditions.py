@@ -200,7 +200,7 @@ def rendition_names(renditions):
     return {item["name"] for item in renditions.get("files", [])}
 
 
-def refresh_hero_renditions(article, *, force=False):
+def refresh_hero_renditions(article, *, is_new_upload, force=False):
     """Bring ``article.hero_renditions`` in line with ``article.hero_image``.
 
     Called by ``Article.save()`` before the row is written. Does nothing when the
@@ -213,7 +213,7 @@ def refresh_hero_renditions(article, *, force=False):
     if not source:
         article.hero_renditions = {}
     else:
-        if not source._committed:
+        if is_new_upload:
             # Store the upload now (FileField.pre_save would do it a moment later)
             # so that its final, unique name is what the renditions record, and
             # without its metadata: the original stays reachable under /media/.

@@ -147,9 +147,15 @@ def test_saving_without_a_new_picture_keeps_the_files(media_root):
 
     article.title = "A new title"
     article.save()
+    fetched = Article.objects.get(pk=article.pk)
+    fetched.summary = "Saved again after being read from the database."
+    fetched.save()
 
     assert Article.objects.get(pk=article.pk).hero_renditions == record
+    assert Article.objects.get(pk=article.pk).hero_image.name == article.hero_image.name
     assert first.read_bytes() == b"marker"
+    # The original was stored once, not copied by the saves that followed.
+    assert len(list((media_root / "articles" / "hero").rglob("*.*"))) == 1
 
 
 def test_removing_or_deleting_cleans_up_the_files(media_root, django_capture_on_commit_callbacks):

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 article.hero_image.name
             ):
                 continue
-            refresh_hero_renditions(article, force=True)
+            refresh_hero_renditions(article, is_new_upload=False, force=True)
             # updated_at too: cached pages keyed on it are rebuilt with the new files.
             article.save(update_fields=["hero_renditions", "updated_at"])
             files = len(article.hero_renditions.get("files", []))
