@@ -8,13 +8,12 @@ replied to, the details a returning commenter saved). The reader's own comments
 timestamp are never part of a cached fragment.
 """
 
-import hashlib
-import json
 import re
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -56,11 +55,6 @@ def comment_section(request, article, *, site, form=None, problem=None):
     }
 
 
-def _fragment_key(generation, *parts):
-    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
-    return f"{caching.PREFIX}:fragment:{generation}:{digest}"
-
-
 def _thread_html(request, article, generation, *, is_open, site):
     cpage = request.GET.get("cpage", "1")
     own_ids = own_comment_ids(request)
@@ -71,7 +65,7 @@ def _thread_html(request, article, generation, *, is_open, site):
     # The Jinja2 backend returns a plain str: the thread is HTML its template escaped.
     if own_ids or generation is None or not PAGE_NUMBER.fullmatch(cpage):
         return mark_safe(render())
-    key = _fragment_key(generation, "thread", article.pk, cpage, is_open)
+    key = make_template_fragment_key("comment-thread", [generation, article.pk, cpage, is_open])
     return mark_safe(cache.get_or_set(key, render, timeout=settings.PAGE_CACHE_SECONDS))
 
 
@@ -125,5 +119,5 @@ def _form_fields(form, generation):
     if form.is_bound or generation is None:
         return render_crispy_form(form)
     values = {name: form[name].value() for name in form.fields if name != "timestamp"}
-    key = _fragment_key(generation, "form", form.is_logged_in, values)
+    key = make_template_fragment_key("comment-form", [generation, form.is_logged_in, values])
     return cache.get_or_set(key, lambda: render_crispy_form(form), settings.PAGE_CACHE_SECONDS)

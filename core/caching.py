@@ -62,8 +62,11 @@ def generation(*names):
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
-            cache.add(key, secrets.token_hex(8), timeout=None)
-            found[key] = cache.get(key)
+            # Another process may have just added one: theirs wins, if it is still there.
+            token = secrets.token_hex(8)
+            if not cache.add(key, token, timeout=None):
+                token = cache.get(key) or token
+            found[key] = token
     return "-".join(found[key] for key in keys)
 
 
