@@ -105,15 +105,20 @@ class ArticleQuerySet(models.QuerySet):
         """Articles that were reachable at ``old_slug`` before a slug change."""
         return self.filter(slug_redirects__old_slug=old_slug)
 
-    def sharing_topics(self, topic_ids, *, other_than):
-        """Articles (but the one with pk ``other_than``) in any of the topics
-        ``topic_ids``, those sharing most first."""
-        return (
-            self.exclude(pk=other_than)
-            .filter(topics__in=topic_ids)
-            .annotate(shared_topics=Count("topics", filter=Q(topics__in=topic_ids), distinct=True))
-            .order_by("-shared_topics", "-published_at")
-        )
+
+# Published articles (the rule of ArticleQuerySet.published) sharing topics with one
+# article, with the columns an article card shows; any other is loaded if asked for.
+RELATED_ARTICLES_SQL = """
+    SELECT article.id, article.title, article.slug, article.summary, article.published_at,
+           article.comment_count, article.topic_rows, COUNT(*) AS shared_topics
+    FROM articles_article AS article
+    JOIN articles_article_topics AS link ON link.article_id = article.id
+    WHERE link.topic_id = ANY(%s) AND article.id <> %s
+      AND article.status = %s AND article.published_at <= %s
+    GROUP BY article.id
+    ORDER BY shared_topics DESC, article.published_at DESC, article.id DESC
+    LIMIT %s
+"""
 
 
 class Article(models.Model):
@@ -292,6 +297,21 @@ class Article(models.Model):
             rows,
             lambda: [Topic(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows],
             name="ordered_topics",
+        )
+
+    def related_articles(self, count=3):
+        """Up to ``count`` published articles sharing this one's topics, those sharing
+        most first, with the columns an article card shows."""
+        topic_ids = [topic.pk for topic in self.ordered_topics]
+        if not topic_ids:
+            return []
+        # Raw SQL: building and compiling this grouped query through the ORM cost more
+        # CPU than the rest of the related cards together (docs/benchmarks.md).
+        return list(
+            Article.objects.raw(
+                RELATED_ARTICLES_SQL,
+                [topic_ids, self.pk, Article.Status.PUBLISHED, timezone.now(), count],
+            )
         )
 
     def refresh_topic_rows(self):

@@ -14,7 +14,6 @@ from .search import best_passages, clean_query, matching_articles, render_snippe
 
 HOME_FEATURED_COUNT = 3
 HOME_LATEST_COUNT = 6
-RELATED_COUNT = 3
 
 
 def next_publication():
@@ -93,17 +92,8 @@ def render_article_page(request, article, *, status=200, **extra_context):
         # the code that wrote it (Article.refresh_outline); until then rendered here,
         # never written on a GET.
         article.render_outline()
-    topic_ids = [topic.pk for topic in article.ordered_topics]
-    related = (
-        Article.objects.published()
-        .sharing_topics(topic_ids, other_than=article.pk)
-        .for_cards()[:RELATED_COUNT]
-        if topic_ids
-        else []
-    )
     context = {
         "article": article,
-        "related": related,  # a lazy queryset: not run when the cached fragment is used
         "fragment_generation": caching.generations_for(request),
         "fragment_seconds": settings.PAGE_CACHE_SECONDS,
         **extra_context,

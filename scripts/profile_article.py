@@ -180,9 +180,7 @@ def measure_parts(application, count):
         return Article.objects.published().for_page().get(slug=ARTICLE_SLUG)
 
     def related_query():
-        topic_ids = [topic.pk for topic in article.ordered_topics]
-        related = Article.objects.published().sharing_topics(topic_ids, other_than=article.pk)
-        return list(related.for_cards()[:3])
+        return article.related_articles()
 
     article = article_query()
     comment_section = engines["jinja2"].from_string("{{ comment_section() }}")

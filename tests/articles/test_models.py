@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.markdown import render_markdown
@@ -193,10 +196,26 @@ def test_related_articles_share_topics_most_shared_first():
     make_article(topics=[families])
     make_article(topics=[opioids], status=Article.Status.DRAFT, published_at=None)
 
-    related = Article.objects.published().sharing_topics(
-        [opioids.pk, withdrawal.pk], other_than=article.pk
-    )
-    assert list(related) == [two_shared, one_shared]
+    assert article.related_articles() == [two_shared, one_shared]
+    assert article.related_articles(count=1) == [two_shared]
+
+
+def test_related_articles_follow_scheduled_publication(time_machine):
+    topic = make_topic()
+    article = make_article(topics=[topic])
+    scheduled = make_article(topics=[topic], published_at=timezone.now() + timedelta(hours=1))
+    assert article.related_articles() == []
+
+    time_machine.move_to(timezone.now() + timedelta(hours=2), tick=False)
+    assert article.related_articles() == [scheduled]
+
+
+def test_an_article_without_topics_has_no_related_articles():
+    article = make_article()
+    make_article(topics=[make_topic()])
+    with CaptureQueriesContext(connection) as queries:
+        assert article.related_articles() == []
+    assert len(queries) == 0
 
 
 def test_site_settings_is_a_single_cached_row():
