@@ -7,6 +7,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,10 @@ class CommentForm(forms.Form):
     field the form does not have (article, status, parent): work for nothing on every
     post. Duplicates are refused by the database.
     """
+
+    # Its widgets come from Django's Jinja2 widget templates, the engine of the public
+    # pages: the same markup as Django's template engine writes, in less time.
+    default_renderer = Jinja2()
 
     body = _MODEL_FIELDS["body"]
     author_name = _MODEL_FIELDS["author_name"]
