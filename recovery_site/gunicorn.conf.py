@@ -8,10 +8,12 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Chosen with `make bench --grid` (docs/benchmarks.md): a page spends most of its
 # time rendering templates in Python, not waiting on PostgreSQL, so one process per
 # core plus one (to use the core another leaves idle while it waits on the database
-# or Redis), with two threads each to overlap those waits and slow clients. More
-# processes or threads only add context switches and GIL contention on 2 cores.
+# or Redis), each serving one request at a time. Threads only add GIL contention, and
+# keep-alive connections pinned to a busy worker make readers wait while another
+# idles; slow clients are nginx's to buffer (deploy/nginx.conf), as gunicorn's docs
+# advise for sync workers.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 # One thread: plain sync workers (no thread hand-off); several: gthread.
 worker_class = "gthread" if threads > 1 else "sync"
 # Load the app before forking so workers share memory and a configuration error

@@ -168,7 +168,9 @@ def posts_run(env, work_dir, database_url, duration):
 
 
 def grid_run(env, work_dir, duration, combos, note, rounds):
-    """Compare gunicorn set-ups on the article page, best of ``rounds``.
+    """Compare gunicorn set-ups on the article page, best of ``rounds``: anonymous
+    (uncached and cached, via gunicorn) and a returning commenter's personal page
+    (through its own nginx front when nginx is installed).
 
     All set-ups run side by side (idle while not measured) and are measured in turn,
     round after round, so that a burst of load from elsewhere on the machine hurts
@@ -179,22 +181,30 @@ def grid_run(env, work_dir, duration, combos, note, rounds):
         say(f"Starting gunicorn {workers} x {threads}...")
         uncached = start_gunicorn(env, work_dir, page_cache=False, workers=workers, threads=threads)
         cached = start_gunicorn(env, work_dir, page_cache=True, workers=workers, threads=threads)
+        front_dir = work_dir / f"front-{workers}x{threads}"
+        front_dir.mkdir(exist_ok=True)
+        personal = start_front(front_dir, cached) or cached
         wrk(uncached, ARTICLE, 4, 2)
         wrk(cached, ARTICLE, 4, 2)
-        servers.append((workers, threads, uncached, cached))
-    cells = [(False, 16), (False, 64), (True, 16), (True, 64)]
+        servers.append((workers, threads, uncached, cached, personal))
+    wait = int(env["COMMENTS_MIN_SUBMIT_SECONDS"])
+    cookie = returning_commenter_cookie(servers[0][3], wait_seconds=wait)
+    cells = [(False, 16), (False, 64), (True, 16), (True, 64), ("personal", 16)]
     best = {}
     for round_number in range(1, rounds + 1):
-        for workers, threads, uncached, cached in servers:
+        for workers, threads, uncached, cached, personal in servers:
             say(f"  round {round_number}: {workers} x {threads}")
-            for is_cached, connections in cells:
-                result = wrk(cached if is_cached else uncached, ARTICLE, connections, duration)
-                key = (workers, threads, is_cached, connections)
+            for kind, connections in cells:
+                if kind == "personal":
+                    result = wrk(personal, ARTICLE, connections, duration, headers=[cookie])
+                else:
+                    result = wrk(cached if kind else uncached, ARTICLE, connections, duration)
+                key = (workers, threads, kind, connections)
                 if key not in best or result["rps"] > best[key]["rps"]:
                     best[key] = result
     results = [
         (workers, threads, [best[(workers, threads, *cell)] for cell in cells])
-        for workers, threads, _uncached, _cached in servers
+        for workers, threads, *_servers in servers
     ]
     lines = report.grid_table(results, duration, rounds, note)
     say("\n".join(lines))
