@@ -36,6 +36,9 @@ RENDITION_WIDTHS = (480, 800, 1200)
 # page padding on narrow ones. Browsers pick a srcset candidate with it.
 HERO_SIZES = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Pillow's name for a camera JPEG holding more pictures than the photo (previews,
+# depth maps): the first picture is the photo, and it is a JPEG to everyone else.
+SAME_FORMATS = {"MPO": "JPEG"}
 FOLDER = "renditions"
 ORIGINALS_FOLDER = "heroes"
 
@@ -88,11 +91,13 @@ def too_large(width=None, height=None):
 def format_of_name(name):
     """The picture format a file name's extension stands for (``"JPEG"`` for
     ``x.jpeg``), or None."""
-    return Image.registered_extensions().get(PurePath(name or "").suffix.lower())
+    image_format = Image.registered_extensions().get(PurePath(name or "").suffix.lower())
+    return SAME_FORMATS.get(image_format, image_format)
 
 
 def open_upright(data, *, name=None):
-    """Decode ``data`` fully and return the picture turned the way it was taken.
+    """Decode ``data`` fully; return the picture turned the way it was taken, and its
+    format (one of ``ACCEPTED_FORMATS``).
 
     Raises ``UnusableImage`` for anything that is not a complete JPEG, PNG or WebP
     within ``IMAGE_MAX_PIXELS`` (a truncated file passes Pillow's ``verify()`` but not
@@ -104,18 +109,19 @@ def open_upright(data, *, name=None):
             # Pillow warns of pictures above its own, higher limit; ours follows.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-        if image.format not in ACCEPTED_FORMATS:
+        image_format = SAME_FORMATS.get(image.format, image.format)
+        if image_format not in ACCEPTED_FORMATS:
             raise UnusableImage(
                 _("Upload a JPEG, PNG or WebP picture (this one is %(format)s).")
-                % {"format": image.format},
+                % {"format": image_format},
                 code="unsupported_format",
             )
-        if name is not None and format_of_name(name) != image.format:
+        if name is not None and format_of_name(name) != image_format:
             raise UnusableImage(UNREADABLE, code="invalid_image")
         if image.width * image.height > settings.IMAGE_MAX_PIXELS:
             raise too_large(image.width, image.height)
         image.load()
-        return ImageOps.exif_transpose(image)
+        return ImageOps.exif_transpose(image), image_format
     except UnusableImage:
         raise
     except Image.DecompressionBombError as error:
@@ -163,19 +169,26 @@ def to_srgb(image, keep_alpha):
     return image.convert(mode)
 
 
+@dataclass(frozen=True)
+class CleanPicture:
+    image: Image.Image
+    format: str
+    transparent: bool
+
+
 def clean_picture(data):
-    """The picture in ``data`` upright, in sRGB and without any metadata, and whether
-    it has transparency. Raises ``UnusableImage``.
+    """The picture in ``data`` upright, in sRGB and without any metadata, as a
+    ``CleanPicture``. Raises ``UnusableImage``.
 
     Pillow's savers copy some metadata from ``info`` unasked (a JPEG's comment, a PNG's
     colour profile); with it empty, the files written carry pixels only: no EXIF (a
     phone photo's can say where it was taken), XMP, IPTC, comments or PNG text.
     """
-    image = open_upright(data)
+    image, image_format = open_upright(data)
     transparent = has_transparency(image)
     image = to_srgb(image, keep_alpha=transparent)
     image.info = {}
-    return image, transparent
+    return CleanPicture(image=image, format=image_format, transparent=transparent)
 
 
 @dataclass(frozen=True)
@@ -194,8 +207,9 @@ def rendition_widths(source_width):
 
 def make_renditions(data, key):
     """Return the ``RenditionFile``s for the picture in ``data``, named after ``key``."""
-    image, transparent = clean_picture(data)
-    fallback = PNG_OPTIONS if transparent else JPEG_OPTIONS
+    picture = clean_picture(data)
+    image = picture.image
+    fallback = PNG_OPTIONS if picture.transparent else JPEG_OPTIONS
     files = []
     for width in rendition_widths(image.width):
         height = max(1, round(image.height * width / image.width))
@@ -238,14 +252,13 @@ def without_metadata(upload):
     upload.seek(0)
     data = upload.read()
     try:
-        image, _transparent = clean_picture(data)
+        picture = clean_picture(data)
     except UnusableImage:
         claimed = format_of_name(upload.name)
         return data, claimed if claimed in ACCEPTED_FORMATS else None
-    image_format = Image.open(io.BytesIO(data)).format
     buffer = io.BytesIO()
-    image.save(buffer, **ORIGINAL_OPTIONS[image_format])
-    return buffer.getvalue(), image_format
+    picture.image.save(buffer, **ORIGINAL_OPTIONS[picture.format])
+    return buffer.getvalue(), picture.format
 
 
 def hero_upload_name(instance, filename):

@@ -345,3 +345,22 @@ def test_each_accepted_format_under_its_own_names_is_taken(client, media_root, n
     assert Article.objects.get().hero_image.name.endswith(
         {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[image_format]
     )
+
+
+def test_a_camera_jpeg_with_a_second_picture_inside_is_taken_as_a_jpeg(client, media_root):
+    # Many cameras write MPO: a JPEG whose first picture is the photo and whose later
+    # ones are previews or depth maps. Pillow calls the format MPO.
+    photo = Image.new("RGB", (1300, 700), (15, 92, 99))
+    buffer = io.BytesIO()
+    photo.save(buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (160, 120))])
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        assert image.format == "MPO"
+
+    response = admin_add(client, SimpleUploadedFile("IMG_0001.JPG", buffer.getvalue()))
+
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.hero_image.name.endswith(".jpg")
+    with Image.open(media_root / article.hero_image.name) as image:
+        assert (image.format, image.size) == ("JPEG", (1300, 700))
+    assert len(article.hero_renditions["files"]) == 6
