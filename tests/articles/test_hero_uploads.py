@@ -9,7 +9,9 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from articles.models import Article
@@ -364,3 +366,67 @@ def test_a_camera_jpeg_with_a_second_picture_inside_is_taken_as_a_jpeg(client, m
     with Image.open(media_root / article.hero_image.name) as image:
         assert (image.format, image.size) == ("JPEG", (1300, 700))
     assert len(article.hero_renditions["files"]) == 6
+
+
+def run_clean_hero_files(*args):
+    out = io.StringIO()
+    call_command("clean_hero_files", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_clean_hero_files_stores_uploader_named_originals_again(
+    media_root, django_capture_on_commit_callbacks
+):
+    kept = make_article(
+        hero_image=SimpleUploadedFile("a.jpg", picture_bytes()), hero_alt="A calm sea."
+    )
+    kept_name, kept_record = kept.hero_image.name, kept.hero_renditions
+    old = media_root / "articles" / "hero" / "2026" / "Jane-Doe-at-home.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(jpeg_with_every_kind_of_metadata())
+    named = make_article(hero_alt="A calm sea.")
+    Article.objects.filter(pk=named.pk).update(hero_image="articles/hero/2026/Jane-Doe-at-home.jpg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run_clean_hero_files()
+
+    named.refresh_from_db()
+    assert re.fullmatch(r"heroes/[0-9a-f]{32}\.jpg", named.hero_image.name)
+    assert len(named.hero_renditions["files"]) == 6
+    assert not old.exists()
+    content = (media_root / named.hero_image.name).read_bytes()
+    assert [marker for marker in MARKERS if marker in content] == []
+    kept.refresh_from_db()
+    assert (kept.hero_image.name, kept.hero_renditions) == (kept_name, kept_record)
+    assert f"{named.slug}: stored as {named.hero_image.name}" in out
+    assert "Jane" not in out
+
+
+def test_clean_hero_files_deletes_files_no_article_uses_once_an_hour_old(media_root, time_machine):
+    article = make_article(
+        hero_image=SimpleUploadedFile("a.jpg", picture_bytes()), hero_alt="A calm sea."
+    )
+    used = stored_files(media_root)
+    unused = [
+        media_root / "articles" / "hero" / "2026" / "replaced.jpg",
+        media_root / "heroes" / "0123456789abcdef0123456789abcdef.png",
+        media_root / "renditions" / "0123456789abcdef-480.webp",
+    ]
+    for path in unused:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"old")
+
+    # A file minutes old may be an upload whose article is being saved.
+    fresh = run_clean_hero_files()
+    assert stored_files(media_root) == sorted(used + unused)
+    assert "Deleted 0 unused files" in fresh
+
+    time_machine.move_to(timezone.now() + timezone.timedelta(hours=2), tick=False)
+    dry = run_clean_hero_files("--dry-run")
+    assert stored_files(media_root) == sorted(used + unused)
+    assert "Would delete articles/hero/2026/replaced.jpg" in dry
+
+    out = run_clean_hero_files()
+    assert stored_files(media_root) == used
+    assert "Deleted 3 unused files" in out
+    assert Article.objects.get(pk=article.pk).hero_renditions == article.hero_renditions
