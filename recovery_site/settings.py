@@ -211,6 +211,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest hero picture accepted, in decoded pixels (width × height): decoding
+# takes about 4 bytes a pixel of a worker's memory, several times over while resizing.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
