@@ -302,6 +302,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Recovery Center <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Site admin", address) for address in env_list("ADMIN_EMAILS")]
+# Error reports (the emails to ADMINS) keep the path, the traceback and the names of
+# what a reader sent, never the values: a commenter's text, name, email, address or
+# browser, a search, a cookie (core/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.PrivateExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.PrivateExceptionReporter"
 
 # --- Logging ----------------------------------------------------------------------
 
