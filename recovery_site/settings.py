@@ -261,7 +261,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # pages, scripts, styles or images in theirs.
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 # Browser features the site never uses, off for it and anything it could embed. Only
-# features Chromium knows: it logs a console error for any other name.
+# features Chromium knows: it logs a console warning for any other name.
 PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
