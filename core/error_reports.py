@@ -15,11 +15,12 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 # Request headers and server variables a report may show: none says who the reader is
 # or what they sent. Everything else in request.META (REMOTE_ADDR, X-Forwarded-For,
-# User-Agent, Cookie, Referer, the query string, the server's socket) is hidden.
+# User-Agent, Accept-Language, Cookie, Referer, the query string, the server's socket)
+# is hidden.
 SHOWN_META = re.compile(
     r"CONTENT_LENGTH|CONTENT_TYPE|PATH_INFO|REQUEST_METHOD|SCRIPT_NAME|SERVER_NAME"
-    r"|SERVER_PORT|SERVER_PROTOCOL|HTTP_HOST|HTTP_ACCEPT(_\w+)?|HTTP_CONNECTION"
-    r"|HTTP_ORIGIN|HTTP_SEC_FETCH_\w+|HTTP_X_FORWARDED_PROTO|wsgi\.\w+"
+    r"|SERVER_PORT|SERVER_PROTOCOL|HTTP_HOST|HTTP_ACCEPT|HTTP_ACCEPT_ENCODING"
+    r"|HTTP_CONNECTION|HTTP_ORIGIN|HTTP_SEC_FETCH_\w+|HTTP_X_FORWARDED_PROTO|wsgi\.\w+"
 )
 
 

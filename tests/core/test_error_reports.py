@@ -108,6 +108,8 @@ def test_a_failed_comment_post_emails_the_admins_nothing_personal(
     assert reverse("comments:post", args=[article.slug]) in email.subject
     assert "author_email" in email.body and "author_email" in html
     assert DETAILS_COOKIE in email.body
+    assert "REQUEST_METHOD = 'POST'" in email.body
+    assert "REMOTE_ADDR = '********************'" in email.body
     assert_nothing_personal(email_texts(email))
     # The log lines too (django.request's, with the traceback).
     assert "Internal Server Error" in caplog.text
