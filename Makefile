@@ -107,7 +107,7 @@ fmt: install
 
 check-deploy: install
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	ALLOWED_HOSTS=example.org $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=example.org SITE_URL=https://example.org $(MANAGE) check --deploy --fail-level WARNING
 
 stop-db: $(PY)
 	@$(PY) -m recovery_site.embedded_db stop

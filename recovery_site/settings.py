@@ -93,6 +93,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middleware come first, outside everything that may refuse a request:
+    # Django turns an exception raised in a middleware (DisallowedHost for a bad Host,
+    # a SuspiciousOperation) into a 400 response right there, and only the middleware
+    # above it ever see that response.
+    "core.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Redirects to https (its headers are on every response already, from the first).
     "django.middleware.security.SecurityMiddleware",
     # Straight after SecurityMiddleware, as WhiteNoise asks: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -105,8 +113,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
 ]
 
 # --- Database ---------------------------------------------------------------------
@@ -240,6 +246,11 @@ HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SESSION_COOKIE_SECURE = HTTPS_ONLY
 CSRF_COOKIE_SECURE = HTTPS_ONLY
+# With the __Host- prefix a browser keeps these cookies only if they are Secure, for
+# this host alone and the whole site: no subdomain or plain-http page can set or
+# shadow them. It needs https, so development over http keeps the plain names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS_ONLY else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS_ONLY else "csrftoken"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
@@ -249,6 +260,12 @@ if env_bool("BEHIND_TLS_PROXY"):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by core.middleware.SecurityHeadersMiddleware. Other sites may not embed our
+# pages, scripts, styles or images in theirs.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Browser features the site never uses, off for it and anything it could embed. Only
+# features Chromium knows: it logs a console warning for any other name.
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -288,6 +305,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Recovery Center <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Site admin", address) for address in env_list("ADMIN_EMAILS")]
+# Error reports (the emails to ADMINS) keep the path, the traceback and the names of
+# what a reader sent, never the values: a commenter's text, name, email, address or
+# browser, a search, a cookie (core/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.PrivateExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.PrivateExceptionReporter"
 
 # --- Logging ----------------------------------------------------------------------
 
