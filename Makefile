@@ -10,7 +10,7 @@ MANAGE := $(PY) manage.py
 INSTALLED := $(VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: help install lighthouse bench run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
+.PHONY: help install lighthouse bench loadtest backup restore run serve test test-browser lint fmt migrate demo stop-db db-status check-deploy clean
 
 help:
 	@echo "make run        set up everything and serve http://127.0.0.1:8000 (development)"
@@ -21,6 +21,9 @@ help:
 	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
 	@echo "make lighthouse Lighthouse scores of the home and article pages (npm, Chromium)"
 	@echo "make bench      load-test the production set-up with wrk (docs/benchmarks.md)"
+	@echo "make loadtest   32 readers and 8 commenters for 60 s through the nginx front"
+	@echo "make backup     database and media into one archive in BACKUP_DIR (backups/)"
+	@echo "make restore FILE=backups/....tar.gz  into an empty database (FORCE=1 replaces)"
 	@echo "make stop-db    stop the embedded PostgreSQL"
 
 $(PY):
@@ -95,6 +98,15 @@ bench: install
 	@command -v redis-server >/dev/null || \
 		{ echo "make bench needs Redis: apt-get install -y redis-server"; exit 1; }
 	$(PY) -m scripts.bench $(BENCH_ARGS)
+
+# Backups: see README "Backups". The manage.py commands read SECRET_KEY, DATABASE_URL,
+# MEDIA_ROOT and BACKUP_DIR from the environment (or .env) like the site does.
+backup: install
+	$(MANAGE) backup
+
+restore: install
+	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=backups/recovery-site-....tar.gz [FORCE=1]"; exit 2; }
+	$(MANAGE) restore "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
 
 lint: install
 	$(BIN)/ruff check .

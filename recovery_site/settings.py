@@ -211,6 +211,8 @@ STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
+# Where `manage.py backup` (make backup) writes its archives; keep it off the web root.
+BACKUP_DIR = Path(env("BACKUP_DIR", BASE_DIR / "backups"))
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
