@@ -126,7 +126,7 @@ def installed_tools(name, directories):
         if not (path.is_file() and os.access(path, os.X_OK)) or path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        result = subprocess.run(  # nosec B603: a PostgreSQL client found by name, no shell
+        result = subprocess.run(  # nosec B603 # a PostgreSQL client program, no shell
             [str(path), "--version"], capture_output=True, text=True, check=False
         )
         major = tool_major(result.stdout)
@@ -153,7 +153,7 @@ def find_tool(name, at_least, embedded):
 
 
 def run_tool(tool, arguments, env):
-    result = subprocess.run(  # nosec B603: fixed arguments, no shell
+    result = subprocess.run(  # nosec B603 # pg_dump/pg_restore, no shell
         [tool.path, *arguments], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode:
@@ -330,7 +330,7 @@ def empty_database(database, objects):
             cursor.execute("BEGIN")
             for kind, name in objects:
                 # Kinds and names come from the catalogue, names quoted by PostgreSQL.
-                cursor.execute(f"DROP {kind} IF EXISTS {name} CASCADE")  # nosec B608
+                cursor.execute(f"DROP {kind} IF EXISTS {name} CASCADE")
             cursor.execute("COMMIT")
     finally:
         connection.close()
