@@ -108,6 +108,14 @@ restore: install
 	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=backups/recovery-site-....tar.gz [FORCE=1]"; exit 2; }
 	$(MANAGE) restore "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
 
+# 32 readers and 8 commenters for 60 s through the nginx front (production settings,
+# loopback only, its own database recovery_bench_loadtest); fails on a server error
+# or a comment not stored exactly as answered. See docs/benchmarks.md.
+loadtest: install
+	@for tool in wrk redis-server; do command -v $$tool >/dev/null || \
+		{ echo "make loadtest needs $$tool: apt-get install -y $$tool"; exit 1; }; done
+	$(PY) -m scripts.bench --loadtest $(BENCH_ARGS)
+
 # bandit's findings fail lint (each accepted one is marked `# nosec BXXX # why` where it
 # is); its warnings about lines with several checks for one nosec are dropped. The
 # dependency audit needs PyPI and is skipped, with a line saying so, without it.
