@@ -13,6 +13,7 @@ server's major version or newer, and pg_restore of the dump's. The embedded serv
 
 import glob
 import hashlib
+import io
 import json
 import os
 import re
@@ -219,40 +220,49 @@ def create_backup(database, media_root, folder, *, embedded=False):
     with tempfile.TemporaryDirectory(dir=folder, prefix=".backup-") as work:
         dump = Path(work) / DUMP
         run_tool(pg_dump, ["--format=custom", f"--file={dump}", f"--dbname={dsn}"], env)
-        files = {DUMP: {"sha256": sha256(dump), "bytes": dump.stat().st_size}}
-        media = media_files(media_root)
-        for relative in media:
-            path = Path(media_root) / relative
-            files[f"{MEDIA}/{relative.as_posix()}"] = {
-                "sha256": sha256(path),
-                "bytes": path.stat().st_size,
-            }
         manifest = {
             "format": FORMAT,
             "created_at": moment.isoformat(),
             "database": {"name": database["NAME"], "pg_dump_major": pg_dump.major},
             "migrations": applied_migrations(database),
-            "files": files,
         }
         partial = Path(work) / target.name
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
-            tar.add(dump, arcname=DUMP)
-            for relative in media:
-                tar.add(Path(media_root) / relative, arcname=f"{MEDIA}/{relative.as_posix()}")
+            files = {DUMP: add_file(tar, dump, DUMP)}
+            for relative in media_files(media_root):
+                name = f"{MEDIA}/{relative.as_posix()}"
+                files[name] = add_file(tar, Path(media_root) / relative, name)
+            # Last, with the checksums of the bytes archived (an upload may change a
+            # file while the backup runs).
+            manifest["files"] = files
+            info = tarfile.TarInfo(MANIFEST)
+            data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            info.size, info.mode, info.mtime = len(data), 0o600, int(moment.timestamp())
+            tar.addfile(info, io.BytesIO(data))
         partial.replace(target)
     return target
 
 
-def add_bytes(tar, name, data):
-    import io
+class ChecksumReader:
+    """A file's ``read`` that also feeds what it reads to a SHA-256."""
 
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mode = 0o600
-    info.mtime = int(timezone.now().timestamp())
-    tar.addfile(info, io.BytesIO(data))
+    def __init__(self, file):
+        self.file, self.digest = file, hashlib.sha256()
+
+    def read(self, size=-1):
+        block = self.file.read(size)
+        self.digest.update(block)
+        return block
+
+
+def add_file(tar, path, name):
+    """Add the file ``path`` to ``tar`` as ``name``; its size and SHA-256 as archived."""
+    info = tar.gettarinfo(path, arcname=name)
+    with open(path, "rb") as file:
+        reader = ChecksumReader(file)
+        tar.addfile(info, reader)
+    return {"sha256": reader.digest.hexdigest(), "bytes": info.size}
 
 
 # --- Restore ---------------------------------------------------------------------------
