@@ -155,9 +155,9 @@ def accounting_line(tally):
     )
 
 
-def results_table(readers, reader_statuses_, posts, tally):
+def results_table(readers, statuses, posts, tally):
     """The readers' and commenters' rows as a Markdown table."""
-    reader_other = reader_statuses_["4xx"] + readers["socket_errors"]
+    reader_other = statuses["4xx"] + readers["socket_errors"]
     post_5xx = tally["refused_5xx"]
     post_other = tally["refused"] - post_5xx + posts["socket_errors"]
     accepted_share = tally["accepted"] / max(1, posts["requests"])
@@ -166,17 +166,17 @@ def results_table(readers, reader_statuses_, posts, tally):
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| Readers: articles, home, list, topics, search | {READERS} "
         f"| {readers['rps']:,.0f} | {readers['p50']:.1f} | {readers['p99']:.1f} "
-        f"| {reader_statuses_['5xx']} | {reader_other} |",
+        f"| {statuses['5xx']} | {reader_other} |",
         f"| Commenters: comment POSTs (accepted/s) | {COMMENT_CLIENTS} "
         f"| {posts['rps'] * accepted_share:,.0f} | {posts['p50']:.1f} | {posts['p99']:.1f} "
         f"| {post_5xx} | {post_other} |",
     ]
 
 
-def verdict(reader_statuses_, tally):
+def verdict(statuses, tally):
     """ "passed", or "**failed**: " and why."""
     problems = []
-    if reader_statuses_["5xx"] or tally["refused_5xx"]:
+    if statuses["5xx"] or tally["refused_5xx"]:
         problems.append("server errors (5xx)")
     if not tally["ok"]:
         problems.append("comments not stored exactly as answered")

@@ -188,3 +188,15 @@ def test_the_password_goes_in_the_environment_not_the_command_line():
         "port": "5432",
         "sslmode": "require",
     }
+
+
+def test_restore_tells_which_migrations_differ_from_the_code():
+    manifest = {
+        "migrations": {"articles": ["0001_initial", "0009_future"], "core": ["0001_initial"]}
+    }
+    known = {("articles", "0001_initial"), ("core", "0001_initial"), ("core", "0002_new")}
+
+    unknown, missing = backups.migration_drift(manifest, known)
+
+    assert unknown == [("articles", "0009_future")]
+    assert missing == [("core", "0002_new")]
