@@ -51,7 +51,7 @@ SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         refuse_to_start("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # nosec B105 # development-only key; production refuses it
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -220,6 +220,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 # The largest hero picture accepted, in decoded pixels (width × height): decoding
 # takes about 4 bytes a pixel of a worker's memory, several times over while resizing.
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
+
+# Where `manage.py backup` (make backup) writes its archives; keep it off the web root.
+BACKUP_DIR = Path(env("BACKUP_DIR", BASE_DIR / "backups"))
+
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 

@@ -100,6 +100,6 @@ http {{
 
 {indented}
 }}
-"""
+"""  # nosec B108 # {root}/tmp is the run's own folder, not /tmp
     )
     return config
