@@ -7,3 +7,9 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Site")
+
+    def ready(self):
+        from . import database
+
+        # Before any connection: every wait on PostgreSQL is bounded.
+        database.install()
