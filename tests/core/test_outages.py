@@ -196,3 +196,50 @@ def test_a_shorter_limit_inside_a_block_wins_and_uses_up_the_outer_one():
             # What was left of the outer two seconds, not thirty.
             assert 1.2 < time.monotonic() - started < 1.9
     close_old_connections()
+
+
+class QueryingMiddleware:
+    """A middleware that reads the database before any view (as a session or
+    authentication backend may)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        connection.ensure_connection()
+        return self.get_response(request)
+
+
+def test_an_outage_met_outside_a_view_is_the_503_page_too(client, outage, settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.core.test_outages.QueryingMiddleware"]
+    client.raise_request_exception = False
+    outage.start()
+
+    response = client.get("/search/?q=sleep")
+
+    assert_calm_503(response)
+    assert "This page cannot be shown right now" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("environment", "options"),
+    [
+        ({}, {"connect_timeout": 2, "options": "-c statement_timeout=5s"}),
+        (
+            {"DATABASE_CONNECT_TIMEOUT": "7", "DATABASE_STATEMENT_TIMEOUT": "30"},
+            {"connect_timeout": 7, "options": "-c statement_timeout=30s"},
+        ),
+        ({"DATABASE_CONNECT_TIMEOUT": "0", "DATABASE_STATEMENT_TIMEOUT": "0"}, {}),
+    ],
+)
+def test_the_database_timeouts_come_from_the_environment(environment, options):
+    from tests.test_settings import run_django
+
+    code = (
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recovery_site.settings');"
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    )
+    result = run_django(code, DEBUG="1", **environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(options)
