@@ -114,8 +114,17 @@ def csrf_failure(request, reason=""):
     # Origin and Referer failures ("Origin checking failed...") come from other sites.
     if match is None or match.view_name != "comments:post" or not reason.startswith("CSRF "):
         return csrf.csrf_failure(request, reason)
-    article = services.article_for_posting(match.kwargs["slug"])
-    if article is None or not from_this_site:
+    if not from_this_site:
+        return csrf.csrf_failure(request, reason)
+    try:
+        return _show_again_with_token(request, match.kwargs["slug"], reason)
+    except database.OUTAGE_ERRORS:
+        return _not_saved_yet(request, match.kwargs["slug"])
+
+
+def _show_again_with_token(request, slug, reason):
+    article = services.article_for_posting(slug)
+    if article is None:
         return csrf.csrf_failure(request, reason)
     data = request.POST.copy()
     # The reader wrote the comment before this page: the "sent too fast" rule counts

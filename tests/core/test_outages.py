@@ -10,6 +10,7 @@ import time
 import pytest
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
+from django.test import Client
 from django.urls import reverse
 
 from comments.models import Comment
@@ -91,6 +92,23 @@ def test_a_comment_sent_while_the_database_is_down_comes_back_filled_in(
     # Sent again once the database is back, it is taken.
     assert client.post(reverse("comments:post", args=[article.slug]), data).status_code == 302
     assert Comment.objects.get().body == "Three weeks sober & sleeping <better> now."
+
+
+def test_a_comment_sent_without_its_token_while_the_database_is_down_is_kept(
+    outage, article, comment_post_data
+):
+    # JavaScript off on a shared page: the form comes without its CSRF token.
+    client = Client(enforce_csrf_checks=True)
+    data = comment_post_data(body="No script, no database, still here.")
+    outage.start()
+
+    response = client.post(reverse("comments:post", args=[article.slug]), data)
+
+    assert_calm_503(response)
+    content = response.content.decode()
+    assert "Your comment is not saved yet" in content
+    assert "No script, no database, still here.</textarea>" in content
+    assert 'name="csrfmiddlewaretoken" value="' in content
 
 
 @pytest.mark.parametrize("path", ["/search/?q=sleep", "/articles/?page=1&sort=odd", "/"])
