@@ -27,6 +27,9 @@ DEFAULTS = {
     "COMMENTS_WITHDRAW_DAYS": 30,
     # Who is emailed about pending comments; empty: active staff who can moderate.
     "COMMENTS_MODERATOR_EMAILS": [],
+    # When sending them fails, the sweep runs again this much later (0: only the next
+    # post's sweep and the daily comments_maintenance send them).
+    "COMMENTS_EMAIL_RETRY_SECONDS": 300,
 }
 
 

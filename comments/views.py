@@ -1,5 +1,6 @@
 import time
 
+from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles.models import Article
 from articles.views import render_article_page
+from core import database
+from core.views import service_unavailable
 
 from . import services
 from .conf import comment_settings
@@ -29,6 +32,13 @@ from .models import Comment
 @sensitive_post_parameters()
 @require_POST
 def post_comment(request, slug):
+    try:
+        return _post_comment(request, slug)
+    except database.OUTAGE_ERRORS:
+        return _not_saved_yet(request, slug)
+
+
+def _post_comment(request, slug):
     article = services.article_for_posting(slug)
     if article is None:
         raise Http404("No published article here.")
@@ -69,6 +79,10 @@ def post_comment(request, slug):
             ValidationError(_("You have already posted this comment here."), code="duplicate"),
         )
         return _show_again(request, article, form, status=400)
+    except database.OUTAGE_ERRORS:
+        # Not stored: the reader may send it again as soon as the database is back.
+        services.release_flood_slot(info.ip_address)
+        raise
 
     # Not redirect(): it would first try the URL as a view name to reverse.
     response = HttpResponseRedirect(comment_location(comment))
@@ -104,8 +118,17 @@ def csrf_failure(request, reason=""):
     # Origin and Referer failures ("Origin checking failed...") come from other sites.
     if match is None or match.view_name != "comments:post" or not reason.startswith("CSRF "):
         return csrf.csrf_failure(request, reason)
-    article = services.article_for_posting(match.kwargs["slug"])
-    if article is None or not from_this_site:
+    if not from_this_site:
+        return csrf.csrf_failure(request, reason)
+    try:
+        return _show_again_with_token(request, match.kwargs["slug"], reason)
+    except database.OUTAGE_ERRORS:
+        return _not_saved_yet(request, match.kwargs["slug"])
+
+
+def _show_again_with_token(request, slug, reason):
+    article = services.article_for_posting(slug)
+    if article is None:
         return csrf.csrf_failure(request, reason)
     data = request.POST.copy()
     # The reader wrote the comment before this page: the "sent too fast" rule counts
@@ -127,6 +150,31 @@ def _show_again(request, article, form, *, status, problem=None):
     return render_article_page(
         request, article, status=status, comment_form=form, comment_problem=problem
     )
+
+
+def _not_saved_yet(request, slug):
+    """The database is out: the comment comes back as typed, on a page that needs no
+    database, with a note to send it again in a minute (503, Retry-After). Nothing
+    is stored; the reader's account cannot be read either, so the form is the
+    anonymous one."""
+    # What was sent, as typed; a missing timestamp is made afresh.
+    typed = {name: request.POST.get(name) for name in CommentForm.base_fields}
+    form = CommentForm(
+        initial={name: value for name, value in typed.items() if value}, article=None
+    )
+    problem = _(
+        "We could not save your comment just now: our database is not answering. "
+        "Nothing is lost: your text is kept below. Please press Post Comment again in "
+        "a minute."
+    )
+    context = {
+        # Unsaved: its address is all this page needs of it.
+        "article": Article(slug=slug),
+        "comment_form": form,
+        "form_fields": render_crispy_form(form),
+        "comment_problem": problem,
+    }
+    return service_unavailable(request, "comments/not_saved.html", context)
 
 
 def comment_location(comment):

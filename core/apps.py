@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 (registers the system checks)
+        from . import database
+
+        # Before any connection: every wait on PostgreSQL is bounded.
+        database.install()

@@ -1,6 +1,6 @@
-"""The site's middleware: security headers on every response, and Django's
-GZipMiddleware compressing rendered pages at level 5 (instead of 6) with zlib-ng
-(instead of zlib)."""
+"""The site's middleware: security headers on every response, Django's
+GZipMiddleware at level 5 (instead of 6) with zlib-ng (instead of zlib), and the
+database outage guard."""
 
 import gzip
 import secrets
@@ -10,6 +10,9 @@ from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_vary_headers
 from zlib_ng import gzip_ng
+
+from . import database
+from .views import service_unavailable
 
 
 class SecurityHeadersMiddleware(SecurityMiddleware):
@@ -77,3 +80,22 @@ class PageGZipMiddleware(GZipMiddleware):
         header[3] = gzip.FNAME
         name = b"a" * secrets.randbelow(self.max_random_bytes) + b"\x00"
         return bytes(header) + name + data[10:]
+
+
+class DatabaseOutageMiddleware:
+    """A request waits on the database at most DATABASE_STATEMENT_TIMEOUT seconds in
+    all, and a view that fails because the database is down, frozen or too slow
+    answers with the 503 page (and Retry-After), not the 500 page: nothing is
+    broken that trying again later will not fix."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with database.wait_limit(settings.DATABASE_STATEMENT_TIMEOUT):
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, database.OUTAGE_ERRORS):
+            return service_unavailable(request)
+        return None

@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Straight after SecurityMiddleware, as WhiteNoise asks: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Bounds each request's wait on the database and answers a database error with
+    # the 503 page (core/database.py) instead of a 500.
+    "core.middleware.DatabaseOutageMiddleware",
     # Compress pages (static files are pre-compressed by WhiteNoise). Django masks
     # the CSRF token per response and pads compressed output against BREACH-style
     # attacks. Level 5, not Django's 6: a third less CPU for 2% more bytes.
@@ -133,6 +136,22 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     refuse_to_start("DATABASE_URL must point to PostgreSQL (postgres://...).")
+# A database that is down or frozen must cost a reader seconds, not a stalled page:
+# connecting gives up after DATABASE_CONNECT_TIMEOUT, a statement after
+# DATABASE_STATEMENT_TIMEOUT (0 turns either off). The same limits bound the wait on
+# our side too (core/database.py), since a frozen server cancels nothing itself.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 5)
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+if DATABASE_CONNECT_TIMEOUT:
+    _database_options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+if DATABASE_STATEMENT_TIMEOUT:
+    _database_options["options"] = " ".join(
+        [
+            _database_options.get("options", ""),
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s",
+        ]
+    ).strip()
 
 # --- Cache ------------------------------------------------------------------------
 
@@ -306,6 +325,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+# An SMTP server that accepts the connection and never answers would hold the task
+# worker for good: give up after this many seconds (the comment stays flagged and a
+# later sweep sends its email).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Recovery Center <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Site admin", address) for address in env_list("ADMIN_EMAILS")]
@@ -368,6 +391,7 @@ for _name, _read in {
     "COMMENTS_TRASH_RETENTION_DAYS": env_int,
     "COMMENTS_WITHDRAW_DAYS": env_int,
     "COMMENTS_MODERATOR_EMAILS": env_list,
+    "COMMENTS_EMAIL_RETRY_SECONDS": env_int,
 }.items():
     if env(_name) is not None:
         globals()[_name] = _read(_name, None)
