@@ -9,6 +9,7 @@ traceback, the names of parameters, cookies and variables) and hides every value
 reader sent. Like Django's filter, it steps aside with DEBUG on.
 """
 
+import logging
 import re
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
@@ -95,3 +96,11 @@ class PrivateExceptionReporter(ExceptionReporter):
             path = full_path.partition("?")[0]
             data["request_insecure_uri"] = site + path + (f"?{query.urlencode()}" if query else "")
         return data
+
+
+class SkipServiceUnavailable(logging.Filter):
+    """Keeps 503 answers (the database-outage page) out of the admins' inbox: during
+    an outage every request would send one. The log and /healthz still tell."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", None) != 503

@@ -344,9 +344,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "skip_service_unavailable": {"()": "core.error_reports.SkipServiceUnavailable"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's own, minus the 503s of a database outage (one email per request).
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false", "skip_service_unavailable"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         # The embedded PostgreSQL logs every command it runs at INFO.
         "pgserver": {"level": "WARNING"},
     },
