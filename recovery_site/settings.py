@@ -131,6 +131,8 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # --- Cache ------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL")
+# The database cache's table (core.models.CacheEntry), used when REDIS_URL is unset.
+CACHE_TABLE = "core_cache"
 # Several sites (or a staging copy) can share one Redis: each keeps to its prefix.
 # Raise CACHE_VERSION to drop every cached value at once, e.g. after a deploy that
 # changes what cached objects look like.
@@ -152,14 +154,19 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            # Without Redis the cache lives in PostgreSQL (the table of core.CacheEntry,
+            # made by `migrate`), so that every gunicorn worker, db_worker and command
+            # sees what another wrote or deleted; never per-process memory.
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
             **_cache_options,
         }
     }
 # Shared pages and rendered fragments (core/caching.py), kept at most this long; they
-# go stale at once when what they show changes. That needs one cache shared by every
-# process: on by default with Redis only (0 turns all of it off).
+# go stale at once when what they show changes. On by default with Redis only: in the
+# database cache a hit would cost a query and every miss a write on GET (0 turns all
+# of it off; any other value works with either cache, both being shared).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 24 * 3600 if REDIS_URL else 0)
 # How long a front cache (nginx, deploy/nginx.conf) may answer for Django with a shared
 # page before it asks again (a conditional GET). Sent as X-Accel-Expires on shared

@@ -42,6 +42,14 @@ def cache_per_process():
         alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}_test_{os.getpid()}"}
         for alias, config in settings.CACHES.items()
     }
+    if caches["default"]["BACKEND"].endswith("DatabaseCache"):
+        # Without Redis, one pytest process is one process: local memory keeps the
+        # query counts those of production (Redis). The database cache itself is what
+        # the servers of tests/test_processes.py run with.
+        caches["default"] = {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": caches["default"]["KEY_PREFIX"],
+        }
     with override_settings(CACHES=caches, PAGE_CACHE_SECONDS=3600):
         yield
 
