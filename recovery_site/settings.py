@@ -6,6 +6,7 @@ which wins when both are set.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "core",
     "articles",
     "comments",
@@ -107,6 +109,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # --- Database ---------------------------------------------------------------------
@@ -280,6 +290,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Admin sign-in protection (django-axes) ------------------------------------------
+
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for AXES_COOLOFF_MINUTES (each further try starts the wait again).
+# The pair, not the username alone: a stranger guessing an editor's password cannot lock
+# the editor out from their own address; nor the address alone: editors behind one
+# office address do not lock each other out.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+if timedelta(minutes=1) > AXES_COOLOFF_TIME:
+    # axes takes no cool-off for a lockout that lasts until an admin lifts it.
+    refuse_to_start("AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address as comments read it, behind COMMENTS_TRUSTED_PROXY_COUNT proxies (nginx).
+AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
+# Log lines without the username or address (they are in the admin, for superusers).
+AXES_CLIENT_STR_CALLABLE = "core.signin.client_description"
+AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"
+# Each failure is listed in the admin; successful sign-ins are not recorded.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+
 # --- Email ------------------------------------------------------------------------
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -304,6 +337,8 @@ LOGGING = {
     "loggers": {
         # The embedded PostgreSQL logs every command it runs at INFO.
         "pgserver": {"level": "WARNING"},
+        # django-axes: a start-up banner and every sign-in at INFO; lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }
 
