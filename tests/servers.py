@@ -143,12 +143,17 @@ def request(port, path, *, method="GET", headers=None, body=None):
         connection.close()
 
 
-def post_comment(port, article, body, *, headers=None):
-    """Send a comment as a browser does (its CSRF token and form timestamp fetched
-    first, from the same address); return the response."""
+def form_token(port, headers=None):
+    """What a shared page's comment form fetches: its fields' values (CSRF token, form
+    timestamp) and the CSRF cookie."""
     token = request(port, "/comments/form-token/", headers=headers)
-    values = json.loads(token.body)
-    csrf_cookie = SimpleCookie(token.getheader("Set-Cookie"))["csrftoken"].value
+    return json.loads(token.body), SimpleCookie(token.getheader("Set-Cookie"))["csrftoken"].value
+
+
+def post_comment(port, article, body, *, token=None, headers=None):
+    """Send a comment as a browser does, with ``token`` (from ``form_token``; fetched
+    first, from the same address, if None); return the response."""
+    values, csrf_cookie = token or form_token(port, headers=headers)
     form = {
         **values,
         "body": body,

@@ -13,13 +13,6 @@ from tests.factories import make_article
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("static")
-    servers.collect_static(root)
-    return root
-
-
 @pytest.fixture
 def start_servers(transactional_db, static_root, tmp_path):
     """``start_servers(count, **env)``: that many gunicorn servers, stopped after the test."""
