@@ -464,3 +464,18 @@ def test_a_front_cache_may_keep_shared_pages_and_nothing_else(client, article, s
 
     settings.FRONT_CACHE_SECONDS = 0
     assert "X-Accel-Expires" not in Client().get(url)
+
+
+def test_site_settings_a_reader_cached_before_the_commit_are_dropped_after_it(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.cache import cache
+
+    site = SiteSettings.load()
+    with django_capture_on_commit_callbacks(execute=True):
+        site.helpline_phone = "1-800-555-0199"
+        site.save()
+        # Another process read the row before this transaction committed, and kept it.
+        cache.set(SiteSettings.cache_key(), SiteSettings(pk=1), timeout=300)
+
+    assert SiteSettings.load().helpline_phone == "1-800-555-0199"

@@ -105,9 +105,11 @@ def test_failures_and_lockouts_are_listed_for_superusers(editor):
     admin = Client()
     admin.force_login(editor)
 
+    index = admin.get("/admin/").content.decode()
     attempts = admin.get("/admin/axes/accessattempt/").content.decode()
     failures = admin.get("/admin/axes/accessfailurelog/")
 
+    assert "Axes" in index and "Access attempts" in index and "Access failures" in index
     assert ATTACKER in attempts and "editor" in attempts
     assert failures.status_code == 200
     assert AccessFailureLog.objects.filter(username="editor", locked_out=True).exists()
