@@ -8,14 +8,14 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self):
-        from .renditions import delete_renditions_of_deleted_article
+        from .renditions import delete_files_of_deleted_article
 
         # A signal rather than Article.delete(): bulk deletes (admin action,
         # queryset.delete()) do not call delete() but do send post_delete.
         post_delete.connect(
-            delete_renditions_of_deleted_article,
+            delete_files_of_deleted_article,
             sender=self.get_model("Article"),
-            dispatch_uid="articles.delete_hero_renditions",
+            dispatch_uid="articles.delete_hero_files",
         )
 
         from . import signals

@@ -6,6 +6,24 @@ from .models import Article, Section, unique_anchor
 from .renditions import validate_hero_image
 
 
+class HeroImageField(forms.ImageField):
+    """An image field that decodes a new upload in full before Django's own check.
+
+    Django's ImageField only reads the header and runs Pillow's ``verify()``: a
+    truncated file, a text chunk that inflates past Pillow's limit or a picture of
+    too many pixels would pass it and fail when resized on save. Checked first, such
+    files get our message rather than Django's, and a huge one is refused from its
+    header before Django's check opens it.
+    """
+
+    def to_python(self, data):
+        if isinstance(data, UploadedFile) and data.size:
+            data.seek(0)
+            validate_hero_image(data.read(), name=data.name)
+            data.seek(0)
+        return super().to_python(data)
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
@@ -13,16 +31,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
-
-    def clean_hero_image(self):
-        image = self.cleaned_data.get("hero_image")
-        # Django's ImageField only checks the file's header (Pillow's verify()); a
-        # truncated or oddly encoded file would pass it and fail when resized on save.
-        if isinstance(image, UploadedFile):
-            image.seek(0)
-            validate_hero_image(image.read())
-            image.seek(0)
-        return image
+        field_classes = {"hero_image": HeroImageField}
 
 
 class SectionForm(forms.ModelForm):

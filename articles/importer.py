@@ -135,7 +135,7 @@ class _Parser:
             self.fail(1, "front matter starts with '---' but has no closing '---' line")
         raw = "\n".join(self.lines[1:index])
         try:
-            data = yaml.load(raw, Loader=_FrontMatterLoader) if raw.strip() else {}
+            data = yaml.load(raw, Loader=_FrontMatterLoader) if raw.strip() else {}  # nosec B506 # _FrontMatterLoader is a yaml.SafeLoader
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 2 if mark else 1

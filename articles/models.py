@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import count_words, render_markdown
-from .renditions import HeroPicture, refresh_hero_renditions
+from .renditions import HeroPicture, hero_upload_name, refresh_hero_renditions
 from .structured_data import faq_entries
 
 WORDS_READ_PER_MINUTE = 220
@@ -140,7 +140,7 @@ class Article(models.Model):
     )
     hero_image = models.ImageField(
         _("hero image"),
-        upload_to="articles/hero/%Y/",
+        upload_to=hero_upload_name,
         blank=True,
         width_field="hero_width",
         height_field="hero_height",

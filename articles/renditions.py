@@ -6,21 +6,27 @@ width under ``MEDIA_ROOT/renditions/`` and records them in ``Article.hero_rendit
 so rendering a page reads one JSON column: no file system, no Pillow, no extra query.
 
 The files are made upright (EXIF orientation applied), converted to sRGB, and saved
-without metadata: a phone photo's EXIF can carry where and when it was taken.
+without metadata: a phone photo's EXIF can carry where and when it was taken. The
+uploaded original is stored the same way, under a random name.
 """
 
 import hashlib
 import io
 import logging
+import secrets
+import struct
+import warnings
 from dataclasses import dataclass
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +36,11 @@ RENDITION_WIDTHS = (480, 800, 1200)
 # page padding on narrow ones. Browsers pick a srcset candidate with it.
 HERO_SIZES = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-# Far above any camera's output, far below what would exhaust a worker's memory.
-MAX_PIXELS = 50_000_000
+# Pillow's name for a camera JPEG holding more pictures than the photo (previews,
+# depth maps): the first picture is the photo, and it is a JPEG to everyone else.
+SAME_FORMATS = {"MPO": "JPEG"}
 FOLDER = "renditions"
+ORIGINALS_FOLDER = "heroes"
 
 WEBP_OPTIONS = {"format": "WEBP", "quality": 80, "method": 5}
 JPEG_OPTIONS = {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True}
@@ -50,41 +58,84 @@ class UnusableImage(ValueError):
         self.code = code
 
 
-def open_upright(data):
-    """Decode ``data`` fully and return the picture turned the way it was taken.
+UNREADABLE = _(
+    "This picture could not be read: the file is damaged, incomplete, or not the JPEG, "
+    "PNG or WebP picture its name says. Save it again from a picture editor and upload "
+    "that copy."
+)
+# What Pillow raises on malformed files: its own errors are OSError or SyntaxError,
+# its format plugins let struct, index and value errors through (a PNG text chunk
+# that inflates past Pillow's limit is a ValueError raised by load()).
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, TypeError)
+
+
+def megapixels(pixels):
+    return f"{pixels / 1_000_000:g}"
+
+
+def too_large(width=None, height=None):
+    limit = megapixels(settings.IMAGE_MAX_PIXELS)
+    if width is None:
+        message = _(
+            "This picture has too many pixels; the largest accepted is %(limit)s "
+            "megapixels. Make it smaller in a picture editor and upload it again."
+        ) % {"limit": limit}
+    else:
+        message = _(
+            "This picture is %(width)s × %(height)s pixels; the largest accepted is "
+            "%(limit)s megapixels. Make it smaller in a picture editor and upload it again."
+        ) % {"width": width, "height": height, "limit": limit}
+    return UnusableImage(message, code="too_large")
+
+
+def format_of_name(name):
+    """The picture format a file name's extension stands for (``"JPEG"`` for
+    ``x.jpeg``), or None."""
+    image_format = Image.registered_extensions().get(PurePath(name or "").suffix.lower())
+    return SAME_FORMATS.get(image_format, image_format)
+
+
+def open_upright(data, *, name=None):
+    """Decode ``data`` fully; return the picture turned the way it was taken, and its
+    format (one of ``ACCEPTED_FORMATS``).
 
     Raises ``UnusableImage`` for anything that is not a complete JPEG, PNG or WebP
-    of a sensible size (a truncated file passes Pillow's ``verify()`` but not this).
+    within ``IMAGE_MAX_PIXELS`` (a truncated file passes Pillow's ``verify()`` but not
+    this), or, given the upload's ``name``, not of the format its extension says.
+    The size comes from the header, before any pixel is decoded.
     """
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format not in ACCEPTED_FORMATS:
+        with warnings.catch_warnings():
+            # Pillow warns of pictures above its own, higher limit; ours follows.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        image_format = SAME_FORMATS.get(image.format, image.format)
+        if image_format not in ACCEPTED_FORMATS:
             raise UnusableImage(
                 _("Upload a JPEG, PNG or WebP picture (this one is %(format)s).")
-                % {"format": image.format},
+                % {"format": image_format},
                 code="unsupported_format",
             )
-        if image.width * image.height > MAX_PIXELS:
-            raise UnusableImage(
-                _("This picture is too large (more than 50 megapixels); resize it first."),
-                code="too_large",
-            )
+        if name is not None and format_of_name(name) != image_format:
+            raise UnusableImage(UNREADABLE, code="invalid_image")
+        if image.width * image.height > settings.IMAGE_MAX_PIXELS:
+            raise too_large(image.width, image.height)
         image.load()
-        return ImageOps.exif_transpose(image)
+        return ImageOps.exif_transpose(image), image_format
     except UnusableImage:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as error:
+    except Image.DecompressionBombError as error:
+        raise too_large() from error
+    except DECODE_ERRORS as error:
         logger.info("Unreadable hero image: %s", error)
-        raise UnusableImage(
-            _("This file could not be read as a picture; it may be damaged or incomplete."),
-            code="invalid_image",
-        ) from error
+        raise UnusableImage(UNREADABLE, code="invalid_image") from error
 
 
-def validate_hero_image(data):
-    """Raise ``ValidationError`` (with a code) unless renditions can be made of ``data``."""
+def validate_hero_image(data, *, name):
+    """Raise ``ValidationError`` (with a code) unless renditions can be made of ``data``,
+    uploaded as ``name``."""
     try:
-        open_upright(data)
+        open_upright(data, name=name)
     except UnusableImage as error:
         raise ValidationError(error.message, code=error.code) from error
 
@@ -119,6 +170,28 @@ def to_srgb(image, keep_alpha):
 
 
 @dataclass(frozen=True)
+class CleanPicture:
+    image: Image.Image
+    format: str
+    transparent: bool
+
+
+def clean_picture(data):
+    """The picture in ``data`` upright, in sRGB and without any metadata, as a
+    ``CleanPicture``. Raises ``UnusableImage``.
+
+    Pillow's savers copy some metadata from ``info`` unasked (a JPEG's comment, a PNG's
+    colour profile); with it empty, the files written carry pixels only: no EXIF (a
+    phone photo's can say where it was taken), XMP, IPTC, comments or PNG text.
+    """
+    image, image_format = open_upright(data)
+    transparent = has_transparency(image)
+    image = to_srgb(image, keep_alpha=transparent)
+    image.info = {}
+    return CleanPicture(image=image, format=image_format, transparent=transparent)
+
+
+@dataclass(frozen=True)
 class RenditionFile:
     name: str
     width: int
@@ -134,10 +207,9 @@ def rendition_widths(source_width):
 
 def make_renditions(data, key):
     """Return the ``RenditionFile``s for the picture in ``data``, named after ``key``."""
-    image = open_upright(data)
-    transparent = has_transparency(image)
-    image = to_srgb(image, keep_alpha=transparent)
-    fallback = PNG_OPTIONS if transparent else JPEG_OPTIONS
+    picture = clean_picture(data)
+    image = picture.image
+    fallback = PNG_OPTIONS if picture.transparent else JPEG_OPTIONS
     files = []
     for width in rendition_widths(image.width):
         height = max(1, round(image.height * width / image.width))
@@ -163,30 +235,38 @@ def make_renditions(data, key):
     return files
 
 
-def without_metadata(upload):
-    """The uploaded picture re-encoded upright, in sRGB, without EXIF, XMP or comments.
+# Re-encoding once at high quality: the renditions, not the original, reach readers.
+ORIGINAL_OPTIONS = {
+    "JPEG": {"format": "JPEG", "quality": 95},
+    "PNG": PNG_OPTIONS,
+    "WEBP": {"format": "WEBP", "quality": 95},
+}
 
-    A phone photo's EXIF can say where and when it was taken. A file Pillow cannot
-    read is returned as it is (the admin refuses those; the renditions log it).
+
+def without_metadata(upload):
+    """The uploaded picture re-encoded by ``clean_picture``, and its format.
+
+    A file Pillow cannot read is returned as it is, with the format its name says or
+    None (the admin refuses those; the renditions log it).
     """
     upload.seek(0)
     data = upload.read()
     try:
-        image = open_upright(data)
+        picture = clean_picture(data)
     except UnusableImage:
-        return data
-    image_format = Image.open(io.BytesIO(data)).format
-    transparent = has_transparency(image)
-    image = to_srgb(image, keep_alpha=transparent)
-    # Re-encoding once at high quality: the renditions, not this file, reach readers.
-    options = {
-        "JPEG": {"format": "JPEG", "quality": 95},
-        "PNG": PNG_OPTIONS,
-        "WEBP": {"format": "WEBP", "quality": 95},
-    }[image_format]
+        claimed = format_of_name(upload.name)
+        return data, claimed if claimed in ACCEPTED_FORMATS else None
     buffer = io.BytesIO()
-    image.save(buffer, **options)
-    return buffer.getvalue()
+    picture.image.save(buffer, **ORIGINAL_OPTIONS[picture.format])
+    return buffer.getvalue(), picture.format
+
+
+def hero_upload_name(instance, filename):
+    """``upload_to`` of hero originals: a random name, so that it never shows the
+    uploader's file name and the address of a replaced (deleted) picture cannot be
+    guessed. Only the extension of ``filename`` is kept."""
+    extension = PurePath(filename).suffix.lower()
+    return f"{ORIGINALS_FOLDER}/{secrets.token_hex(16)}{extension}"
 
 
 def rendition_key(source_name, data):
@@ -205,10 +285,12 @@ def refresh_hero_renditions(article, *, is_new_upload, force=False):
 
     Called by ``Article.save()`` before the row is written. Does nothing when the
     recorded renditions already belong to the current picture (unless ``force``).
-    Files of a replaced or removed picture are deleted once the transaction commits,
-    so a failed save never leaves the page pointing at deleted files.
+    The original and renditions of a replaced or removed picture are deleted once the
+    transaction commits, so a failed save never leaves the page pointing at deleted
+    files.
     """
     old = article.hero_renditions or {}
+    stored_before = getattr(article, "loaded_hero_name", None)
     source = article.hero_image
     if not source:
         article.hero_renditions = {}
@@ -217,18 +299,20 @@ def refresh_hero_renditions(article, *, is_new_upload, force=False):
             # Store the upload now (FileField.pre_save would do it a moment later)
             # so that its final, unique name is what the renditions record, and
             # without its metadata: the original stays reachable under /media/.
-            cleaned = without_metadata(source)
-            source.save(source.name, ContentFile(cleaned), save=False)
+            cleaned, image_format = without_metadata(source)
+            extension = EXTENSIONS.get(image_format, "bin")
+            source.save(f"upload.{extension}", ContentFile(cleaned), save=False)
             source = article.hero_image
             # From the cleaned bytes: upright, so width and height may have swapped
             # (and Django's own re-read after this save left them empty).
             article.hero_width, article.hero_height = get_image_dimensions(io.BytesIO(cleaned))
-        if old.get("source") == source.name and not force:
-            return
-        article.hero_renditions = build_record(source)
+        if old.get("source") != source.name or force:
+            article.hero_renditions = build_record(source)
     stale = rendition_names(old) - rendition_names(article.hero_renditions)
     if stale:
         transaction.on_commit(lambda: delete_files(stale, keep_for=article))
+    if stored_before and stored_before != article.hero_image.name:
+        transaction.on_commit(lambda: delete_original(stored_before, keep_for=article))
 
 
 def build_record(source):
@@ -265,11 +349,21 @@ def delete_files(names, *, keep_for):
         default_storage.delete(name)
 
 
-def delete_renditions_of_deleted_article(sender, instance, **kwargs):
-    """post_delete receiver: an article's renditions go when it goes."""
+def delete_original(name, *, keep_for):
+    """Delete a hero original, unless an article other than ``keep_for`` shows it."""
+    others = type(keep_for)._default_manager.exclude(pk=keep_for.pk)
+    if not others.filter(hero_image=name).exists():
+        keep_for.hero_image.storage.delete(name)
+
+
+def delete_files_of_deleted_article(sender, instance, **kwargs):
+    """post_delete receiver: an article's hero original and renditions go when it goes."""
     names = rendition_names(instance.hero_renditions or {})
+    original = instance.hero_image.name
     if names:
         transaction.on_commit(lambda: delete_files(names, keep_for=instance))
+    if original:
+        transaction.on_commit(lambda: delete_original(original, keep_for=instance))
 
 
 @dataclass(frozen=True)

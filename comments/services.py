@@ -21,7 +21,13 @@ from .spam import Policy, Submission, decide
 from .tasks import announce_pending_comments
 
 WITHDRAW_SALT = "comments.withdraw"
-FLOOD_TABLE = "comments_flood_slot"  # FloodSlot's db_table
+# Take a client's flood slot if it is free or its window has passed (FloodSlot's table):
+# a row comes back only when the slot was taken.
+CLAIM_FLOOD_SLOT = (
+    "INSERT INTO comments_flood_slot AS slot (client, until) VALUES (%s, %s) "
+    "ON CONFLICT (client) DO UPDATE SET until = EXCLUDED.until "
+    "WHERE slot.until <= %s RETURNING 1"
+)
 
 
 class DuplicateComment(Exception):
@@ -114,9 +120,7 @@ def is_flooding(ip_address, now=None):
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {FLOOD_TABLE} AS slot (client, until) VALUES (%s, %s) "
-            "ON CONFLICT (client) DO UPDATE SET until = EXCLUDED.until "
-            "WHERE slot.until <= %s RETURNING 1",
+            CLAIM_FLOOD_SLOT,
             [flood_client(ip_address), now + timezone.timedelta(seconds=seconds), now],
         )
         return cursor.fetchone() is None

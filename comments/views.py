@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import csrf
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
@@ -24,6 +25,8 @@ from .forms import CommentForm, sign_timestamp, timestamp_problem
 from .models import Comment
 
 
+# Every field a commenter sends (text, name, email, website) stays out of error reports.
+@sensitive_post_parameters()
 @require_POST
 def post_comment(request, slug):
     article = services.article_for_posting(slug)
@@ -90,6 +93,7 @@ def form_token(request):
     return response
 
 
+@sensitive_post_parameters()
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a comment that came without its CSRF token (JavaScript off,
     or the token could not be fetched) is shown again, as typed, with a token and a
@@ -168,6 +172,7 @@ def permalink(request, pk):
     return redirect(comment_location(comment))
 
 
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def withdraw(request, token):
     comment = services.comment_for_withdraw_token(token)

@@ -66,7 +66,7 @@ def ensure_running(pgdata: Path | None = None, database: str = DATABASE_NAME) ->
         # get_server() hands back this process's cached handle even if the server
         # died since (killed, or stopped by `make stop-db`): start it again if so.
         _start(server)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';").count(
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';").count(  # nosec B608 # database is our own constant name
             "(1 row)"
         )
         if not exists:

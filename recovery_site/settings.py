@@ -52,7 +52,7 @@ SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         refuse_to_start("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # nosec B105 # development-only key; production refuses it
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -95,6 +95,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middleware come first, outside everything that may refuse a request:
+    # Django turns an exception raised in a middleware (DisallowedHost for a bad Host,
+    # a SuspiciousOperation) into a 400 response right there, and only the middleware
+    # above it ever see that response.
+    "core.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Redirects to https (its headers are on every response already, from the first).
     "django.middleware.security.SecurityMiddleware",
     # Straight after SecurityMiddleware, as WhiteNoise asks: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -107,8 +115,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,6 +234,13 @@ STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest hero picture accepted, in decoded pixels (width × height): decoding
+# takes about 4 bytes a pixel of a worker's memory, several times over while resizing.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
+
+# Where `manage.py backup` (make backup) writes its archives; keep it off the web root.
+BACKUP_DIR = Path(env("BACKUP_DIR", BASE_DIR / "backups"))
+
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
@@ -254,6 +267,11 @@ HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SESSION_COOKIE_SECURE = HTTPS_ONLY
 CSRF_COOKIE_SECURE = HTTPS_ONLY
+# With the __Host- prefix a browser keeps these cookies only if they are Secure, for
+# this host alone and the whole site: no subdomain or plain-http page can set or
+# shadow them. It needs https, so development over http keeps the plain names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS_ONLY else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS_ONLY else "csrftoken"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
@@ -263,6 +281,12 @@ if env_bool("BEHIND_TLS_PROXY"):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by core.middleware.SecurityHeadersMiddleware. Other sites may not embed our
+# pages, scripts, styles or images in theirs.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Browser features the site never uses, off for it and anything it could embed. Only
+# features Chromium knows: it logs a console warning for any other name.
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -325,6 +349,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Recovery Center <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Site admin", address) for address in env_list("ADMIN_EMAILS")]
+# Error reports (the emails to ADMINS) keep the path, the traceback and the names of
+# what a reader sent, never the values: a commenter's text, name, email, address or
+# browser, a search, a cookie (core/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.PrivateExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.PrivateExceptionReporter"
 
 # --- Logging ----------------------------------------------------------------------
 

@@ -103,6 +103,6 @@ http {{
 
 {indented}
 }}
-"""
+"""  # nosec B108 # {root}/tmp is the run's own folder, not /tmp
     )
     return config

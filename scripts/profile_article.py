@@ -52,7 +52,8 @@ def database_url():
 
 def database_exists(url):
     found = database.maintenance_query(
-        url, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
+        url,
+        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",  # nosec B608 # DATABASE is our own constant name
     )
     return found is not None
 
@@ -66,7 +67,7 @@ def production_env(url, work_dir):
 
 
 def manage(env, *args):
-    subprocess.run(
+    subprocess.run(  # nosec B603 # manage.py with our own arguments, no shell
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
         env=env,

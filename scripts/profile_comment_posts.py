@@ -30,7 +30,7 @@ sys.path.insert(0, str(BASE_DIR))
 os.environ.update(
     DJANGO_SETTINGS_MODULE="recovery_site.settings",
     DEBUG="0",
-    SECRET_KEY="profile-comment-posts-not-secret",
+    SECRET_KEY="profile-comment-posts-not-secret",  # nosec B105 B106 # a throwaway key for a local profile
     ALLOWED_HOSTS="testserver",
     HTTPS_ONLY="0",
     TASKS_BACKEND="database",

@@ -69,13 +69,14 @@ def test_recovers_after_the_server_is_killed(pgdata):
     assert query(url, "SELECT 1") == 1
 
 
-def test_manage_py_migrates_and_loads_demo_content_on_it(pgdata):
+def test_manage_py_migrates_and_loads_demo_content_on_it(pgdata, tmp_path):
     env = {
         name: value
         for name, value in os.environ.items()
         if name.removeprefix("DJANGO_") not in {"DATABASE_URL", "SECRET_KEY"}
     }
-    env.update(DEBUG="1", EMBEDDED_PG_DIR=str(pgdata))
+    # The demo's hero picture goes to a throwaway folder, not the checkout's media/.
+    env.update(DEBUG="1", EMBEDDED_PG_DIR=str(pgdata), MEDIA_ROOT=str(tmp_path / "media"))
 
     def manage(*args):
         result = subprocess.run(

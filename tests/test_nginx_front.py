@@ -25,8 +25,14 @@ from tests.factories import make_article, make_comment
 BROWSER = {"Accept-Encoding": "gzip, deflate, br", "Accept": "text/html"}
 
 
-def test_the_config_passes_by_every_personal_cookie():
-    assert nginx_front.personal_cookies_in() == caching.personal_cookie_names()
+def test_the_config_passes_by_every_personal_cookie(settings):
+    over_http = caching.personal_cookie_names()
+    # The session cookie's name under HTTPS_ONLY (tests/test_settings.py).
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    over_https = caching.personal_cookie_names()
+
+    assert over_http != over_https
+    assert nginx_front.personal_cookies_in() == sorted({*over_http, *over_https})
 
 
 class Recorder:
@@ -197,6 +203,16 @@ def test_a_reader_with_a_personal_cookie_gets_their_own_page_from_django(front, 
     assert len(front.recorder.to(path)) == 3
     # And what Django made for that reader was not kept for anyone else.
     assert "My comment, held." not in front.request(path).body.decode()
+
+
+def test_uploads_are_served_with_the_sites_security_headers(front, tmp_path):
+    (tmp_path / "media" / "hero.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBP")
+
+    answer = front.request("/media/hero.webp")
+
+    assert answer.status == 200
+    assert answer.getheader("X-Content-Type-Options") == "nosniff"
+    assert answer.getheader("Cross-Origin-Resource-Policy") == "same-origin"
 
 
 def test_a_comment_post_passes_through_with_the_readers_address(front, article):

@@ -91,16 +91,52 @@ def test_django_prefixed_names_are_accepted():
     assert "['a.example', 'b.example']" in result.stdout
 
 
-@pytest.mark.slow
-def test_check_deploy_is_clean_in_production_settings():
-    result = run_django(
+def check_deploy(**env_overrides):
+    return run_django(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="recovery.example.org",
+        **env_overrides,
     )
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_in_production_settings():
+    result = check_deploy(SITE_URL="https://recovery.example.org")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_about_a_site_url_left_at_its_default():
+    result = check_deploy(SITE_URL="")
+
+    assert result.returncode == 1
+    assert "(core.W001) SITE_URL is 'http://127.0.0.1:8000'" in result.stderr
+
+
+COOKIE_SETTINGS = LOAD_SETTINGS.replace(
+    "settings.DEBUG",
+    "settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME,"
+    " settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE",
+)
+
+
+def test_under_https_the_session_and_csrf_cookies_are_host_cookies():
+    result = run_django(COOKIE_SETTINGS, SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "__Host-sessionid __Host-csrftoken True True"
+
+
+def test_over_plain_http_the_cookies_keep_their_plain_names():
+    # __Host- cookies must be Secure, which a browser refuses over http.
+    for environment in ({"DEBUG": "1"}, {"SECRET_KEY": "x" * 50, "HTTPS_ONLY": "0"}):
+        result = run_django(COOKIE_SETTINGS, ALLOWED_HOSTS="example.org", **environment)
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "sessionid csrftoken False False"
 
 
 def test_gunicorns_access_log_keeps_no_readers_address_or_browser():

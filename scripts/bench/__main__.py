@@ -7,7 +7,9 @@ nginx front, the front's hit ratio, a returning commenter's personal page, comme
 POSTs from 8 connections (each accepted one must be stored exactly once) and the
 page weight; it prints the report and writes it to docs/benchmarks.md.
 ``--grid`` compares gunicorn workers x threads instead; ``--only posts`` runs the
-POSTs alone, printed only. Every server a run starts is stopped when it exits.
+POSTs alone, printed only; ``--loadtest`` runs readers and commenters at once
+through the nginx front (``loadtest``). Every server a run starts is stopped when it
+exits.
 """
 
 import argparse
@@ -17,7 +19,9 @@ import shutil
 import signal
 import sys
 
-from . import ARTICLE, BASE_DIR, COMMENT_CLIENTS, database, report, say
+from scripts.nginx_front import find_nginx
+
+from . import ARTICLE, BASE_DIR, COMMENT_CLIENTS, database, loadtest, report, say
 from .load import RETURNING_NAME, post_comments, returning_commenter_cookie, wrk
 from .measure import (
     front_hit_ratio,
@@ -227,8 +231,7 @@ def main():
     parser.add_argument(
         "--duration",
         type=int,
-        default=int(os.environ.get("BENCH_SECONDS", 10)),
-        help="seconds per measurement (default 10, or BENCH_SECONDS)",
+        help="seconds per measurement (default 10, or BENCH_SECONDS; --loadtest: 60)",
     )
     parser.add_argument(
         "--grid", type=parse_grid, help="e.g. 2x4,3x2,4x1: compare gunicorn set-ups"
@@ -247,15 +250,27 @@ def main():
         choices=["posts"],
         help="posts: only the comment POSTs (own database and folder; docs untouched)",
     )
+    parser.add_argument(
+        "--loadtest",
+        action="store_true",
+        help=f"{loadtest.READERS} readers and {COMMENT_CLIENTS} commenters at once through "
+        "the nginx front (own database and folder)",
+    )
     options = parser.parse_args()
+    if options.duration is None:
+        default = loadtest.SECONDS if options.loadtest else 10
+        options.duration = int(os.environ.get("BENCH_SECONDS") or default)
+    separate = "loadtest" if options.loadtest else options.only
     work_dir, database_name = WORK_DIR, database.DATABASE
-    if options.only:
+    if separate:
         # Its own database and folder, so that it can run beside a full run.
-        work_dir = WORK_DIR.with_name(f"{WORK_DIR.name}-{options.only}")
-        database_name = f"{database_name}_{options.only}"
+        work_dir = WORK_DIR.with_name(f"{WORK_DIR.name}-{separate}")
+        database_name = f"{database_name}_{separate}"
     for tool in ["redis-server"] if options.only else ["wrk", "redis-server"]:
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed: apt-get install -y {tool}")
+    if options.loadtest and not find_nginx():
+        raise SystemExit("make loadtest runs through nginx: apt-get install -y nginx-light")
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started_embedded_db = False
@@ -270,7 +285,13 @@ def main():
         env = production_env(database_url, work_dir, start_redis(work_dir))
         if not options.skip_setup:
             prepare(env)
-        if options.only == "posts":
+        if options.loadtest:
+            passed = loadtest.run(
+                env, work_dir, database_url, pg_version, options.duration, options.note
+            )
+            if not passed:
+                raise SystemExit(1)
+        elif options.only == "posts":
             posts_run(env, work_dir, database_url, options.duration)
         elif options.grid:
             grid_run(env, work_dir, options.duration, options.grid, options.note, options.rounds)

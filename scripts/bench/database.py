@@ -90,6 +90,18 @@ def count_stored_comments(url, marker):
         connection.close()
 
 
+def stored_comment_bodies(url, marker):
+    """The bodies of the stored comments with ``marker`` in them, in the database of
+    ``url`` (matched as text, never as a LIKE pattern)."""
+    connection = connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT body FROM comments_comment WHERE strpos(body, %s) > 0", [marker])
+            return [body for (body,) in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
 def backend_cpu_seconds(name):
     """CPU seconds used so far by each PostgreSQL backend serving database ``name``."""
     import psutil

@@ -34,7 +34,7 @@ def wrk(server, path, connections, duration, *, headers=()):
         f"http://127.0.0.1:{server.port}{path}",
     ]
     cpu_before = cpu_seconds(server)
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # nosec B603 # wrk with our own arguments, no shell
     cpu_used = cpu_seconds(server) - cpu_before
     result = parse_wrk(output)
     # Load-independent: what one request costs the server's processes.
@@ -98,7 +98,7 @@ def post_comments(server, duration, count_stored):
         *(token, timestamp, cookie, marker, f"/comments/post/{ARTICLE_SLUG}/"),
     ]
     cpu_before = cpu_seconds(server)
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # nosec B603 # wrk with our own arguments, no shell
     # wrk stops at the deadline without reading the answers in flight; their comments
     # are stored all the same (at most one per connection): wait for them.
     time.sleep(1)

@@ -839,7 +839,7 @@ def demo_counts():
     }
 
 
-def test_load_demo_content_twice_gives_the_same_content():
+def test_load_demo_content_twice_gives_the_same_content(media_root):
     call_command("load_demo_content", stdout=StringIO())
     first = demo_counts()
     call_command("load_demo_content", stdout=StringIO())

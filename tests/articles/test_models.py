@@ -129,7 +129,7 @@ def test_hero_image_requires_alt_text_in_validation_and_database(media_root):
         article.full_clean()
     assert error.value.error_dict["hero_alt"][0].code == "hero_alt_required"
     with pytest.raises(IntegrityError), transaction.atomic():
-        Article.objects.filter(pk=article.pk).update(hero_image="articles/hero/2026/x.png")
+        Article.objects.filter(pk=article.pk).update(hero_image="heroes/x.png")
 
 
 def test_hero_image_dimensions_are_stored(media_root):

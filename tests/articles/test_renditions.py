@@ -155,7 +155,7 @@ def test_saving_without_a_new_picture_keeps_the_files(media_root):
     assert Article.objects.get(pk=article.pk).hero_image.name == article.hero_image.name
     assert first.read_bytes() == b"marker"
     # The original was stored once, not copied by the saves that followed.
-    assert len(list((media_root / "articles" / "hero").rglob("*.*"))) == 1
+    assert len(list((media_root / "heroes").rglob("*.*"))) == 1
 
 
 def test_removing_or_deleting_cleans_up_the_files(media_root, django_capture_on_commit_callbacks):
@@ -224,7 +224,7 @@ def test_without_renditions_the_original_is_shown(client, media_root):
 
     assert "<picture>" not in content
     assert re.search(
-        r'<img src="/media/articles/hero/\d{4}/photo[^"]*\.jpg" alt="A quiet harbour\." '
+        r'<img src="/media/heroes/[0-9a-f]{32}\.jpg" alt="A quiet harbour\." '
         r'width="640" height="360"',
         content,
     )
@@ -298,7 +298,7 @@ def test_demo_content_has_a_pictured_hero(media_root):
     article = Article.objects.get(slug="heroin-withdrawal-physiology")
     assert article.hero_alt.startswith("Abstract illustration")
     assert [item["width"] for item in files_of(article, "WEBP")] == [480, 800, 1200]
-    assert len(list((media_root / "articles" / "hero").rglob("*.jpg"))) == 1
+    assert len(list((media_root / "heroes").rglob("*.jpg"))) == 1
 
 
 def test_admin_preview_shows_the_smallest_rendition(client, media_root):
@@ -323,7 +323,7 @@ def test_link_previews_and_json_ld_use_the_largest_rendition(client, media_root)
     image = re.search(r'<meta property="og:image" content="([^"]+)"', content).group(1)
     assert re.fullmatch(r"http://testserver/media/renditions/[0-9a-f]{16}-1200\.jpg", image)
     assert '"width": 1200' in content or '"width":1200' in content
-    assert "/media/articles/hero/" not in content  # the original is never linked
+    assert "/media/heroes/" not in content  # the original is never linked
 
 
 def test_the_stored_original_is_upright_and_without_metadata(media_root):

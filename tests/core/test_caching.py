@@ -466,6 +466,29 @@ def test_a_front_cache_may_keep_shared_pages_and_nothing_else(client, article, s
     assert "X-Accel-Expires" not in Client().get(url)
 
 
+def test_a_personal_pages_cached_fragments_keep_each_hosts_addresses(
+    client, article, topic, comment_post_data, settings, django_assert_num_queries
+):
+    settings.ALLOWED_HOSTS = ["testserver", "one.example", "two.example"]
+    related = make_article(title="A related article", topics=[topic])
+    post_comment(client, article, comment_post_data(save_details="on"))
+    client.cookies.pop("comments_mine")
+    client.cookies.pop("messages", None)
+    first = client.get(article.get_absolute_url(), HTTP_HOST="one.example").content.decode()
+
+    # The body with its related cards comes from the fragment the first request
+    # stored: only the article is read. The JSON-LD (absolute addresses) is kept
+    # per host.
+    with django_assert_num_queries(1):
+        second = client.get(article.get_absolute_url(), HTTP_HOST="two.example")
+    second = second.content.decode()
+
+    assert '"url": "http://one.example/articles/' in first
+    assert '"url": "http://two.example/articles/' in second
+    assert "one.example" not in second
+    assert related.title in first and related.title in second
+
+
 def test_site_settings_a_reader_cached_before_the_commit_are_dropped_after_it(
     django_capture_on_commit_callbacks,
 ):
