@@ -356,3 +356,18 @@ class ModerationLists(SingletonModel):
     @property
     def crisis(self):
         return self._entries(self.crisis_keys)
+
+
+class FloodSlot(models.Model):
+    """A client's claim to post, until ``until``: flood control, kept in PostgreSQL so
+    that every process and server agrees (services.is_flooding). The client is a keyed
+    digest of its IP address, not the address."""
+
+    client = models.CharField(max_length=64, primary_key=True)
+    until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "comments_flood_slot"
+
+    def __str__(self):
+        return self.client

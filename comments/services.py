@@ -5,22 +5,29 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from articles.models import Article
 from core import caching
 
 from .conf import comment_settings
-from .models import Comment, ModerationLists
+from .models import Comment, FloodSlot, ModerationLists
 from .spam import Policy, Submission, decide
 from .tasks import announce_pending_comments
 
 WITHDRAW_SALT = "comments.withdraw"
+# Take a client's flood slot if it is free or its window has passed (FloodSlot's table):
+# a row comes back only when the slot was taken.
+CLAIM_FLOOD_SLOT = (
+    "INSERT INTO comments_flood_slot AS slot (client, until) VALUES (%s, %s) "
+    "ON CONFLICT (client) DO UPDATE SET until = EXCLUDED.until "
+    "WHERE slot.until <= %s RETURNING 1"
+)
 
 
 class DuplicateComment(Exception):
@@ -94,21 +101,41 @@ def comments_close_at(article):
     return article.published_at + timezone.timedelta(days=days)
 
 
-def is_flooding(ip_address):
+def flood_client(ip_address):
+    """The key of ``ip_address``'s flood slot: a keyed digest, so that the table holds
+    no address."""
+    return salted_hmac("comments.flood", ip_address, algorithm="sha256").hexdigest()
+
+
+def is_flooding(ip_address, now=None):
     """Claim this IP's posting slot; True if it already posted within the flood window.
 
-    ``cache.add`` is atomic (also in Redis), so two simultaneous posts from one IP
-    cannot both get through.
+    One statement in PostgreSQL, shared by every process and server: it takes a free or
+    expired slot, and the row lock makes two simultaneous posts from one IP wait for
+    each other, so that only one gets through.
     """
     seconds = comment_settings.COMMENTS_FLOOD_SECONDS
     if not seconds or not ip_address:
         return False
-    return not cache.add(f"comments:flood:{ip_address}", 1, timeout=seconds)
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM_FLOOD_SLOT,
+            [flood_client(ip_address), now + timezone.timedelta(seconds=seconds), now],
+        )
+        return cursor.fetchone() is None
 
 
 def release_flood_slot(ip_address):
     """Give the slot back when the comment was not stored after all."""
-    cache.delete(f"comments:flood:{ip_address}")
+    if ip_address:
+        FloodSlot.objects.filter(client=flood_client(ip_address)).delete()
+
+
+def delete_expired_flood_slots(now=None):
+    """Forget the slots whose window has passed (the daily maintenance)."""
+    deleted, _ = FloodSlot.objects.filter(until__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def current_policy():

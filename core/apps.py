@@ -9,8 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the system checks)
-        from . import database
+        from . import (
+            checks,  # noqa: F401 (registers the system checks)
+            database,
+        )
 
         # Before any connection: every wait on PostgreSQL is bounded.
         database.install()

@@ -7,9 +7,10 @@ comments). Every cached page and fragment has the current tokens in its key, and
 built from the old data is never read again and simply expires. Tokens, not
 counters: a counter the cache evicted would start again at 1 and revive old keys.
 
-The tokens live in the shared cache, so every process serving pages must use the same
-one (Redis in production); without it ``PAGE_CACHE_SECONDS`` defaults to 0, which turns
-all of this off, bumps included.
+The tokens live in the shared cache, which every process uses (Redis, or without it
+the database cache); without Redis ``PAGE_CACHE_SECONDS`` defaults to 0, which turns
+all of this off, bumps included: pages kept in the database would cost a query per hit
+and a write per miss.
 """
 
 import hashlib
@@ -47,6 +48,13 @@ SLUG = r"[-a-zA-Z0-9_]{1,80}"
 
 def is_enabled():
     return bool(settings.PAGE_CACHE_SECONDS)
+
+
+def cache_saves_queries():
+    """Whether reading the cache costs less than a query: not so for the database
+    cache (settings.py without REDIS_URL), where a cached row would cost the query it
+    saves, and a write on GET to keep it."""
+    return not settings.CACHES["default"]["BACKEND"].endswith(".DatabaseCache")
 
 
 # --- Generations ----------------------------------------------------------------------

@@ -1,16 +1,34 @@
 """Site-wide records that belong to no content app."""
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, models
+from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import caching
 
 
+class CacheEntry(models.Model):
+    """The table of Django's database cache (the cache when REDIS_URL is unset), with
+    the columns `manage.py createcachetable` would give it: a model, so that `migrate`
+    makes it wherever the database is set up (a fresh clone, CI, production)."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = settings.CACHE_TABLE
+
+    def __str__(self):
+        return self.cache_key
+
+
 class SingletonModel(models.Model):
-    """A table with a single row (primary key 1), read through the cache; until an
-    editor first saves it, the defaults stand in for it (reading never writes)."""
+    """A table with a single row (primary key 1), read through the cache unless that is
+    the database; until an editor first saves it, the defaults stand in for it (reading never
+    writes)."""
 
     class Meta:
         abstract = True
@@ -18,7 +36,11 @@ class SingletonModel(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.cache_key())
+        key = self.cache_key()
+        cache.delete(key)
+        # Again after the commit: a process that read the old row meanwhile may have
+        # cached it.
+        transaction.on_commit(lambda: cache.delete(key))
 
     @classmethod
     def cache_key(cls):
@@ -27,14 +49,16 @@ class SingletonModel(models.Model):
     @classmethod
     def load(cls):
         """Return the row, cached (the defaults if there is none or the database is down)."""
-        instance = cache.get(cls.cache_key())
+        use_cache = caching.cache_saves_queries()
+        instance = cache.get(cls.cache_key()) if use_cache else None
         if instance is None:
             try:
                 instance = cls.objects.filter(pk=1).first() or cls(pk=1)
             except DatabaseError:
                 # The error pages must render even when the database is down.
                 return cls(pk=1)
-            cache.set(cls.cache_key(), instance, timeout=300)
+            if use_cache:
+                cache.set(cls.cache_key(), instance, timeout=300)
         return instance
 
 

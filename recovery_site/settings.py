@@ -6,6 +6,7 @@ which wins when both are set.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "core",
     "articles",
     "comments",
@@ -116,6 +118,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # --- Database ---------------------------------------------------------------------
@@ -156,6 +166,8 @@ if DATABASE_STATEMENT_TIMEOUT:
 # --- Cache ------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL")
+# The database cache's table (core.models.CacheEntry), used when REDIS_URL is unset.
+CACHE_TABLE = "core_cache"
 # Several sites (or a staging copy) can share one Redis: each keeps to its prefix.
 # Raise CACHE_VERSION to drop every cached value at once, e.g. after a deploy that
 # changes what cached objects look like.
@@ -177,14 +189,19 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            # Without Redis the cache lives in PostgreSQL (the table of core.CacheEntry,
+            # made by `migrate`), so that every gunicorn worker, db_worker and command
+            # sees what another wrote or deleted; never per-process memory.
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
             **_cache_options,
         }
     }
 # Shared pages and rendered fragments (core/caching.py), kept at most this long; they
-# go stale at once when what they show changes. That needs one cache shared by every
-# process: on by default with Redis only (0 turns all of it off).
+# go stale at once when what they show changes. On by default with Redis only: in the
+# database cache a hit would cost a query and every miss a write on GET (0 turns all
+# of it off; any other value works with either cache, both being shared).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 24 * 3600 if REDIS_URL else 0)
 # How long a front cache (nginx, deploy/nginx.conf) may answer for Django with a shared
 # page before it asks again (a conditional GET). Sent as X-Accel-Expires on shared
@@ -316,6 +333,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Admin sign-in protection (django-axes) ------------------------------------------
+
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for AXES_COOLOFF_MINUTES (each further try starts the wait again).
+# The pair, not the username alone: a stranger guessing an editor's password cannot lock
+# the editor out from their own address; nor the address alone: editors behind one
+# office address do not lock each other out.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+if timedelta(minutes=1) > AXES_COOLOFF_TIME:
+    # axes takes no cool-off for a lockout that lasts until an admin lifts it.
+    refuse_to_start("AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address as comments read it, behind COMMENTS_TRUSTED_PROXY_COUNT proxies (nginx).
+AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
+# Log lines without the username or address (they are in the admin, for superusers).
+AXES_CLIENT_STR_CALLABLE = "core.signin.client_description"
+AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"
+# Each failure is listed in the admin; successful sign-ins are not recorded.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+
 # --- Email ------------------------------------------------------------------------
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -362,6 +402,8 @@ LOGGING = {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         # The embedded PostgreSQL logs every command it runs at INFO.
         "pgserver": {"level": "WARNING"},
+        # django-axes: a start-up banner and every sign-in at INFO; lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -31,7 +31,8 @@ def find_nginx():
 
 
 def render_site(values, text=None):
-    """The site file with ``values`` (marker name -> value) on its marked lines."""
+    """The site file with ``values`` (marker name -> value) on its marked lines. A list
+    of values repeats the line once for each (several gunicorn servers upstream)."""
     text = SITE.read_text() if text is None else text
     unknown = set(values) - {match.group(4) for match in _MARKED.finditer(text)}
     if unknown:
@@ -39,7 +40,8 @@ def render_site(values, text=None):
 
     def swap(match):
         head, value, tail, name = match.groups()
-        return head + values.get(name, value) + tail
+        new = values.get(name, value)
+        return "\n".join(head + one + tail for one in ([new] if isinstance(new, str) else new))
 
     return _MARKED.sub(swap, text)
 
@@ -51,7 +53,8 @@ def personal_cookies_in(text=None):
 
 def write_config(root, *, port, upstream, access_log=None):
     """Write ``root``/nginx.conf: the site on 127.0.0.1:``port`` in front of ``upstream``
-    (host:port), caching in ``root``/cache, with everything else in ``root`` too.
+    (host:port, or a list of them: nginx takes turns), caching in ``root``/cache, with
+    everything else in ``root`` too.
 
     Start it with ``nginx -p ROOT -c ROOT/nginx.conf -g "daemon off;"``.
     """

@@ -42,6 +42,14 @@ def cache_per_process():
         alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}_test_{os.getpid()}"}
         for alias, config in settings.CACHES.items()
     }
+    if caches["default"]["BACKEND"].endswith("DatabaseCache"):
+        # Without Redis, one pytest process is one process: local memory keeps the
+        # query counts those of production (Redis). The database cache itself is what
+        # the servers of tests/test_processes.py run with.
+        caches["default"] = {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": caches["default"]["KEY_PREFIX"],
+        }
     with override_settings(CACHES=caches, PAGE_CACHE_SECONDS=3600):
         yield
 
@@ -54,11 +62,16 @@ def clear_own_cache_keys():
         cache.clear()
         return
     # RedisCache.clear() empties the whole Redis database, other processes' keys too.
+    delete_redis_keys(config["LOCATION"], config["KEY_PREFIX"])
+
+
+def delete_redis_keys(url, prefix):
+    """Delete the keys under ``prefix`` from the Redis at ``url``, and no others."""
     import redis
 
-    client = redis.Redis.from_url(config["LOCATION"])
+    client = redis.Redis.from_url(url)
     try:
-        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
         if keys:
             client.delete(*keys)
     finally:
@@ -84,6 +97,31 @@ def redis_url():
     finally:
         client.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """Static files collected for servers started with production settings
+    (tests/servers.py): their pages link the hashed names."""
+    from tests import servers
+
+    root = tmp_path_factory.mktemp("static")
+    servers.collect_static(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def nginx_binary():
+    """nginx, for the tests of the front (deploy/nginx.conf). Without it they skip (on
+    CI they fail)."""
+    from scripts.nginx_front import find_nginx
+
+    nginx = find_nginx()
+    if nginx is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed (.ci/run installs nginx-light on CI)")
+        pytest.skip("nginx is not installed")
+    return nginx
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,7 @@
 application (recovery_site.wsgi, the fast path included), FRONT_CACHE_SECONDS=1."""
 
 import gzip
-import http.client
 import json
-import os
 import socket
 import subprocess
 import time
@@ -21,9 +19,9 @@ from comments.models import Comment
 from core import caching
 from core.models import SiteSettings
 from scripts import nginx_front
+from tests import servers
 from tests.factories import make_article, make_comment
 
-NGINX = nginx_front.find_nginx()
 BROWSER = {"Accept-Encoding": "gzip, deflate, br", "Accept": "text/html"}
 
 
@@ -35,15 +33,6 @@ def test_the_config_passes_by_every_personal_cookie(settings):
 
     assert over_http != over_https
     assert nginx_front.personal_cookies_in() == sorted({*over_http, *over_https})
-
-
-@pytest.fixture
-def nginx_binary():
-    if NGINX is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is not installed (.ci/run installs nginx-light on CI)")
-        pytest.skip("nginx is not installed")
-    return NGINX
 
 
 class Recorder:
@@ -80,15 +69,8 @@ class Front:
         self.port = port
         self.recorder = recorder
 
-    def request(self, path, *, method="GET", headers=None, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            response.body = response.read()
-            return response
-        finally:
-            connection.close()
+    def request(self, path, **kwargs):
+        return servers.request(self.port, path, **kwargs)
 
 
 def free_port():

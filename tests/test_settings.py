@@ -167,3 +167,32 @@ def test_the_comments_app_owns_its_defaults_and_the_environment_overrides_them()
 
     assert default.stdout.split("\n")[-2] == "False 15 []", default.stderr
     assert chosen.stdout.split("\n")[-2] == "True 7 ['a@x.org', 'b@x.org']", chosen.stderr
+
+
+def test_without_redis_the_cache_is_the_database_and_with_it_redis():
+    code = (
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recovery_site.settings');"
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'],"
+        " settings.PAGE_CACHE_SECONDS)"
+    )
+
+    without = run_django(code, DEBUG="1", REDIS_URL="")
+    with_redis = run_django(code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert without.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "0"]
+    assert with_redis.stdout.split() == ["django_redis.cache.RedisCache", "86400"]
+
+
+def test_admin_sign_in_settings_come_from_the_environment():
+    code = (
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recovery_site.settings');"
+        "from django.conf import settings; print(settings.AXES_FAILURE_LIMIT,"
+        " int(settings.AXES_COOLOFF_TIME.total_seconds()))"
+    )
+
+    assert run_django(code, DEBUG="1").stdout.split() == ["5", "900"]
+    configured = run_django(code, DEBUG="1", AXES_FAILURE_LIMIT="8", AXES_COOLOFF_MINUTES="30")
+    assert configured.stdout.split() == ["8", "1800"]
+    refused = run_django(code, DEBUG="1", AXES_COOLOFF_MINUTES="0")
+    assert refused.returncode == 1
+    assert "AXES_COOLOFF_MINUTES must be at least 1." in refused.stderr

@@ -56,23 +56,25 @@ SWEEP = ("comments.tasks.announce_pending_comments", {"args": [], "kwargs": {}})
 # --- Query counts -----------------------------------------------------------------------
 
 
-def test_an_accepted_anonymous_post_asks_the_database_five_things(
+def test_an_accepted_anonymous_post_asks_the_database_six_things(
     client, article, comment_post_data, database_tasks, django_assert_num_queries
 ):
-    # The article (posting columns only), the commenter's approved history, the comment
+    # The article (posting columns only), the flood-control slot, the commenter's
+    # approved history, the comment
     # in its transaction (here a savepoint), the count of earlier threads for the
     # redirect and, once committed, the moderators' sweep task. No sections, FAQs or
     # topics.
-    with django_assert_num_queries(7) as queries:
+    with django_assert_num_queries(8) as queries:
         response = post(client, article, comment_post_data())
 
     assert response.status_code == 302
     sql = [query["sql"] for query in queries.captured_queries]
     assert sql[0].startswith('SELECT "articles_article"."id"')
+    assert sql[1].startswith("INSERT INTO comments_flood_slot")
     assert "articles_section" not in " ".join(sql) and "articles_faq" not in " ".join(sql)
-    assert sql[2].startswith("SAVEPOINT") and sql[4].startswith("RELEASE SAVEPOINT")
-    assert sql[3].startswith('INSERT INTO "comments_comment"')
-    assert sql[6].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
+    assert sql[3].startswith("SAVEPOINT") and sql[5].startswith("RELEASE SAVEPOINT")
+    assert sql[4].startswith('INSERT INTO "comments_comment"')
+    assert sql[7].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
     comment = Comment.objects.get()
     assert (comment.status, comment.awaits_moderator_email) == (Status.PENDING, True)
     assert queued_notifications() == [SWEEP]
@@ -82,7 +84,7 @@ def test_spam_skips_the_history_query_and_queues_nothing(
     client, article, comment_post_data, database_tasks, django_assert_num_queries
 ):
     # The honeypot decides before the history could matter; spam lands at #comments.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = post(client, article, comment_post_data(fax_number="http://pills.example"))
 
     assert response.status_code == 302
@@ -97,7 +99,7 @@ def test_a_held_comment_skips_the_history_query(
     # A moderation word holds the comment whatever the author's history.
     make_comment(article, author_name="Sam Rivera", author_email="sam@example.org")
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         post(client, article, comment_post_data(body="Is there a plug near the clinic?"))
 
     comment = Comment.objects.latest("id")

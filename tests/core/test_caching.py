@@ -487,3 +487,18 @@ def test_a_personal_pages_cached_fragments_keep_each_hosts_addresses(
     assert '"url": "http://two.example/articles/' in second
     assert "one.example" not in second
     assert related.title in first and related.title in second
+
+
+def test_site_settings_a_reader_cached_before_the_commit_are_dropped_after_it(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.cache import cache
+
+    site = SiteSettings.load()
+    with django_capture_on_commit_callbacks(execute=True):
+        site.helpline_phone = "1-800-555-0199"
+        site.save()
+        # Another process read the row before this transaction committed, and kept it.
+        cache.set(SiteSettings.cache_key(), SiteSettings(pk=1), timeout=300)
+
+    assert SiteSettings.load().helpline_phone == "1-800-555-0199"

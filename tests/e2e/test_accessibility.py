@@ -164,6 +164,19 @@ def admin_log_in(page, live_server):
     expect(page.locator("#user-tools")).to_contain_text("ada")
 
 
+def open_admin_locked_out(page, live_server, article):
+    from django.conf import settings
+
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        page.goto(live_server.url + "/admin/login/")
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill("a wrong guess")
+        page.get_by_role("button", name="Log in").click()
+        if page.get_by_role("heading", name="Too many failed sign-ins").is_visible():
+            return
+    pytest.fail("no lockout page")
+
+
 def open_admin_index(page, live_server, article):
     admin_log_in(page, live_server)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -189,6 +202,7 @@ PAGES = {
     "404": open_not_found,
     "search-results": open_search_results,
     "admin-login": open_admin_login,
+    "admin-locked-out": open_admin_locked_out,
     "admin-index": open_admin_index,
     "admin-comments": open_admin_comments,
 }

@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "Daily upkeep for comments, meant for a timer (cron, systemd): delete comments "
         "in the trash for more than COMMENTS_TRASH_RETENTION_DAYS and erase IP addresses "
-        "and browsers older than COMMENTS_IP_RETENTION_DAYS; email moderators about "
+        "and browsers older than COMMENTS_IP_RETENTION_DAYS; forget expired "
+        "flood-control slots; email moderators about "
         "pending comments a failed sweep left unannounced."
     )
 
@@ -21,5 +22,6 @@ class Command(BaseCommand):
             f"erased IP address and browser of {erased} comment(s) (older than "
             f"{comment_settings.COMMENTS_IP_RETENTION_DAYS} days)."
         )
+        services.delete_expired_flood_slots()
         if unannounced := tasks.queue_sweep_for_stragglers():
             self.stdout.write(f"Queued the moderators' email about {unannounced} comment(s).")
