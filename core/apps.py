@@ -9,10 +9,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
-        from . import (
-            checks,  # noqa: F401 (registers the system checks)
-            database,
-        )
+        # Importing checks registers the system checks.
+        from . import checks, database  # noqa: F401
 
         # Before any connection: every wait on PostgreSQL is bounded.
         database.install()
