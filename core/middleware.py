@@ -1,9 +1,10 @@
 """Django's GZipMiddleware, compressing rendered pages at level 5 (instead of 6) with
-zlib-ng (instead of zlib)."""
+zlib-ng (instead of zlib); and the refusal of addresses holding a NUL character."""
 
 import gzip
 import secrets
 
+from django.core.exceptions import BadRequest
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from zlib_ng import gzip_ng
@@ -48,3 +49,21 @@ class PageGZipMiddleware(GZipMiddleware):
         header[3] = gzip.FNAME
         name = b"a" * secrets.randbelow(self.max_random_bytes) + b"\x00"
         return bytes(header) + name + data[10:]
+
+
+class RejectNulMiddleware:
+    """Answer 400 (the site's page) to an address whose path or query string holds a
+    NUL character. PostgreSQL cannot store or compare a string holding one, so any
+    view or admin filter passing such a value to a query would fail with a 500;
+    nobody types one. Last in MIDDLEWARE, so the 400 page gets every header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the address")
+        return self.get_response(request)

@@ -19,3 +19,16 @@ def healthz(request):
 def server_error(request):
     """The 500 page in the site's design; it still renders when the database is down."""
     return render(request, "500.html", status=500)
+
+
+def bad_request(request, exception):
+    """The 400 page in the site's design. Unlike Django's own, it never reads the
+    request's body: the body is often what could not be read (a form sent in another
+    charset), and reading it again would turn the 400 into a 500."""
+    return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception):
+    """The 404 page, for the same reason as bad_request not reading the body (Django's
+    asks for a CSRF check, which reads a POST's body)."""
+    return render(request, "404.html", status=404)

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so its 400 page passes through every middleware above.
+    "core.middleware.RejectNulMiddleware",
 ]
 
 # --- Database ---------------------------------------------------------------------

@@ -30,4 +30,6 @@ if settings.SERVE_MEDIA:
         )
     ]
 
+handler400 = "core.views.bad_request"
+handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
