@@ -86,3 +86,27 @@ def test_a_nul_in_an_admin_filter_gets_a_400(admin_client, changelist, query):
     response = admin_client.get(f"/admin/{changelist}/?{query}")
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ip_address=abc",
+        "ip_address=1.2.3",
+        "created_at__year=99999999999999999999",
+        "created_at__month=0",
+    ],
+)
+def test_a_filter_value_its_field_cannot_hold_gets_a_400(admin_client, query):
+    admin_client.raise_request_exception = False
+
+    response = admin_client.get(f"/admin/comments/comment/?{query}")
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["ip_address=203.0.113.9", "created_at__year=2026", "status__exact=pending", "q=abc"]
+)
+def test_filter_values_that_fit_their_field_still_filter(admin_client, query):
+    assert admin_client.get(f"/admin/comments/comment/?{query}").status_code == 200
