@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 
 @never_cache
@@ -32,3 +34,12 @@ def page_not_found(request, exception):
     """The 404 page, for the same reason as bad_request not reading the body (Django's
     asks for a CSRF check, which reads a POST's body)."""
     return render(request, "404.html", status=404)
+
+
+def media_file(request, path):
+    """An upload from MEDIA_ROOT (Django's serve: nothing outside the folder). A name
+    the file system refuses to look up, such as one too long, is simply not there."""
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError as error:
+        raise Http404("No such file.") from error

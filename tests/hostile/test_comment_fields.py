@@ -18,26 +18,19 @@ TEXT_FIELDS = ["body", "author_name", "author_email", "author_url"]
 
 XSS = [
     "<script>alert(1)</script>",
-    "<ScRiPt>alert(1)</sCrIpT>",
     "<scr<script>ipt>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
     '"><script>alert(document.cookie)</script>',
-    "'><img src=x onerror=alert(1)>",
     "javascript:alert(1)",
     '<a href="javascript:alert(1)">click</a>',
     '<iframe src="javascript:alert(1)"></iframe>',
-    "<body onload=alert(1)>",
     "<details open ontoggle=alert(1)>",
-    "<input autofocus onfocus=alert(1)>",
     '<div style="background:url(javascript:alert(1))">x</div>',
     "</textarea><script>alert(1)</script>",
     '<!--<img src="--><img src=x onerror=alert(1)//">',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
     "{{ 7*7 }} {% debug %} ${7*7} #{7*7}",
     'https://example.org/"onmouseover="alert(1)',
-    "https://example.org/<script>alert(1)</script>",
 ]
 
 SQLISH = [
@@ -45,22 +38,18 @@ SQLISH = [
     "'; DROP TABLE comments_comment; --",
     '" OR 1=1 --',
     "1; SELECT pg_sleep(10)",
-    "admin'--",
     "') UNION SELECT password FROM auth_user --",
-    "%' AND 1=0 UNION SELECT NULL --",
     "\\'; DROP TABLE articles_article; --",
-    "$$; DROP TABLE x; $$",
     "E'\\\\x41' || chr(65)",
-    "1' AND SLEEP(5)#",
     '{"$gt": ""}',
 ]
 
 # Control characters other than line breaks and tabs, and characters that reorder text.
 CONTROL_AND_BIDI = [
-    *[chr(code) for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20, 4), 0x7F)],
+    *[chr(code) for code in (0x00, 0x01, 0x08, 0x0B, 0x0C, 0x1B, 0x7F)],
     "\x85",
-    *[chr(code) for code in range(0x202A, 0x202F)],
-    *[chr(code) for code in range(0x2066, 0x206A)],
+    *[chr(code) for code in (0x202A, 0x202E)],
+    *[chr(code) for code in (0x2066, 0x2069)],
     "\u061c",
     "\u200e",
     "\u200f",
@@ -72,12 +61,10 @@ INVISIBLE_ONLY = ["\u200b", "\u200b\u200c\u200d", "\ufeff", "\u2060\u2060", "\u2
 # beyond U+10FFFF, Latin-1.
 INVALID_UTF8 = [
     b"\xff",
-    b"\x80",
     b"\xc3",
     b"\xc0\xaf",
     b"\xed\xa0\x80",
     b"\xf4\x90\x80\x80",
-    b"\xfe\xff",
     b"caf\xe9",
 ]
 
