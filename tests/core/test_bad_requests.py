@@ -110,3 +110,17 @@ def test_a_filter_value_its_field_cannot_hold_gets_a_400(admin_client, query):
 )
 def test_filter_values_that_fit_their_field_still_filter(admin_client, query):
     assert admin_client.get(f"/admin/comments/comment/?{query}").status_code == 200
+
+
+def test_a_comment_in_another_charset_without_a_csrf_cookie_gets_the_400_page(reader, article):
+    # The CSRF failure view reshows a comment post from its body, which cannot be read.
+    response = reader.generic(
+        "POST",
+        f"/comments/post/{article.slug}/",
+        b"body=caf%E9",
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+
+    assert response.status_code == 400
+    assert "We could not read that request" in response.content.decode()
