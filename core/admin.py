@@ -23,7 +23,7 @@ def lookup_value_is_valid(model, lookup, value):
     Django.
     """
     *path, last = lookup.split(LOOKUP_SEP)
-    if last in DATE_PARTS:
+    if path and last in DATE_PARTS:
         low, high = DATE_PARTS[last]
         return value.isascii() and value.isdigit() and low <= int(value[:5]) <= high
     if last not in COMPARISONS:
