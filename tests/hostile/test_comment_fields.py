@@ -149,7 +149,7 @@ def test_control_and_bidi_characters_are_refused(
     response = post(csrf_reader, article, comment_post_data(**{field: sent(character, field)}))
 
     assert_refused(response)
-    assert 'class="errorlist' in response.content.decode() or "error" in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()  # the message under the field
 
 
 @pytest.mark.parametrize("body", INVISIBLE_ONLY, ids=lambda b: "+".join(f"{ord(c):04X}" for c in b))
@@ -159,6 +159,7 @@ def test_a_comment_of_invisible_characters_is_refused(
     response = post(csrf_reader, article, comment_post_data(body=body))
 
     assert_refused(response)
+    assert 'id="id_body_error"' in response.content.decode()
     assert "Please write your comment." in response.content.decode()
 
 
@@ -180,3 +181,4 @@ def test_bytes_that_are_not_utf8_are_refused(csrf_reader, article, comment_post_
     )
 
     assert_refused(response)
+    assert f'id="id_{field}_error"' in response.content.decode()
