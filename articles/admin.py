@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ValidatedLookupsMixin
+
 from .forms import ArticleAdminForm, SectionForm, SectionFormSet
 from .models import FAQ, Article, Section, Topic
 
@@ -23,7 +25,7 @@ class FAQInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [SectionInline, FAQInline]
     list_display = ["title", "status", "published_at", "is_featured", "updated_at", "view_link"]
@@ -96,7 +98,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "description"]
     ordering = ["name"]

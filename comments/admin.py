@@ -6,7 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import SingletonAdmin
+from core.admin import SingletonAdmin, ValidatedLookupsMixin
 
 from . import services
 from .models import Comment, ModerationLists
@@ -40,7 +40,7 @@ def _report(modeladmin, request, count, verb):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "author_name",

@@ -17,8 +17,15 @@ from .models import Comment
 TIMESTAMP_SALT = "comments.form-timestamp"
 # Line breaks and tabs are fine in a comment's text; other control characters are not.
 ALLOWED_CONTROL_CHARACTERS = {"\n", "\r", "\t"}
-# Characters that reorder text on screen (used to disguise names and links).
-BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# Characters that reorder text on screen (used to disguise names and links): the
+# embeddings, overrides and isolates, and the three invisible direction marks.
+BIDI_CONTROLS = {
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C, 0x200E, 0x200F)
+}
+# What Django puts in place of bytes that are not UTF-8: such a field came garbled.
+REPLACEMENT_CHARACTER = "\ufffd"
+# RFC 5321: the part of an address before the @ has at most 64 octets.
+EMAIL_LOCAL_PART_MAX_OCTETS = 64
 
 
 def reject_control_characters(value, allowed=frozenset()):
@@ -30,6 +37,23 @@ def reject_control_characters(value, allowed=frozenset()):
                 _("Please remove the invisible control characters from this field."),
                 code="control_characters",
             )
+
+
+def reject_undecodable(value):
+    if REPLACEMENT_CHARACTER in value:
+        raise ValidationError(
+            _(
+                "Part of this field arrived garbled (it was not sent as UTF-8 text). "
+                "Please type it again."
+            ),
+            code="undecodable",
+        )
+
+
+def has_visible_character(value):
+    """True when ``value`` has a letter, digit, punctuation mark or symbol: spaces,
+    zero-width and other format characters alone show nothing."""
+    return any(unicodedata.category(character)[0] in "LNPS" for character in value)
 
 
 def sign_timestamp(now=None):
@@ -171,23 +195,34 @@ class CommentForm(forms.Form):
 
     def clean_body(self):
         body = self.cleaned_data["body"]
+        reject_undecodable(body)
         reject_control_characters(body, ALLOWED_CONTROL_CHARACTERS)
-        if not body.strip():
+        if not has_visible_character(body):
             raise ValidationError(_("Please write your comment."), code="required")
         return body.strip()
 
     def clean_author_name(self):
         name = self.cleaned_data["author_name"]
+        reject_undecodable(name)
         reject_control_characters(name)
+        if not has_visible_character(name):
+            raise ValidationError(_("Please enter your name."), code="required")
         return " ".join(name.split())
 
     def clean_author_email(self):
-        email = self.cleaned_data["author_email"]
+        email = self.cleaned_data["author_email"].strip()
+        reject_undecodable(email)
         reject_control_characters(email)
-        return email.strip()
+        local_part = email.rpartition("@")[0]
+        if len(local_part.encode()) > EMAIL_LOCAL_PART_MAX_OCTETS:
+            raise ValidationError(
+                _("The part before the @ can be at most 64 characters long."), code="invalid"
+            )
+        return email
 
     def clean_author_url(self):
         url = self.cleaned_data["author_url"]
+        reject_undecodable(url)
         reject_control_characters(url)
         return url
 

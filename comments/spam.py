@@ -31,6 +31,12 @@ Rule = Comment.Rule
 URL_IN_TEXT = re.compile(r"(?:https?://|(?<![/\w.])www\.)\S+", re.IGNORECASE)
 
 # How drug sellers and scammers ask to be contacted off-site.
+#
+# Every pattern reads a comment in time proportional to its length, so a crafted
+# comment cannot tie up a worker: no run of characters can be shared out between two
+# neighbouring quantifiers in many ways (a possessive ``*+`` never gives characters
+# back), and a long run is scanned from one starting point, not from each of its
+# characters. tests/comments/test_spam_linear.py holds bodies crafted against each.
 CONTACT_PATTERNS = [
     # Phone numbers: nine or more digits, maybe with spaces, dots, dashes, brackets
     # (but not an IPv4 address).
@@ -42,8 +48,8 @@ CONTACT_PATTERNS = [
     # Messaging apps with a handle or number after them.
     re.compile(
         r"\b(?:whats\s?app|telegram|tg|wickr|signal|snap(?:chat)?|kik|threema|"
-        r"discord|wechat|insta(?:gram)?|skype)\b\s*(?:id|handle|user(?:name)?|me)?"
-        r"\s*[:@=-]\s*@?\w{3,}",
+        r"discord|wechat|insta(?:gram)?|skype)\b\s*+(?:(?:id|handle|user(?:name)?|me)\s*+)?"
+        r"[:@=-]\s*+@?\w{3,}",
         re.IGNORECASE,
     ),
     re.compile(r"(?:t\.me|wa\.me|signal\.me|wickr\.me)/\w+", re.IGNORECASE),
@@ -51,8 +57,9 @@ CONTACT_PATTERNS = [
     re.compile(r"\b05[0-9a-f]{64}\b", re.IGNORECASE),
     # A bare @handle.
     re.compile(r"(?<![\w.])@[A-Za-z_][\w.]{3,}"),
-    # Email addresses written in the text.
-    re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"),
+    # Email addresses written in the text, found from their last word character before
+    # the @ (not from every place the part before it could start).
+    re.compile(r"\w[.+-]*+@[\w-]++\.[\w.-]*\w"),
     # Crypto wallets: Bitcoin (legacy and bech32), Ethereum, Monero, Tron.
     re.compile(r"\b(?:bc1[ac-hj-np-z02-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"),
     re.compile(r"\b0x[a-fA-F0-9]{40}\b"),

@@ -1,8 +1,56 @@
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from .models import SiteSettings
+
+# Lookups whose value is one value of the field itself.
+COMPARISONS = {"exact", "gt", "gte", "lt", "lte"}
+# The date hierarchy's parts, with the values a date can have.
+DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
+
+
+def lookup_value_is_valid(model, lookup, value):
+    """Whether ``value`` fits the field a changelist's ``lookup`` filters on.
+
+    Django's changelist passes a filter's value to the database unchecked (an IP
+    address filter fails there) and reads a date part as an unbounded integer; a
+    value that cannot be one of the field's values is refused before either.
+    Lookups that take other shapes of value (``__in``, ``__isnull``...) are left to
+    Django.
+    """
+    *path, last = lookup.split(LOOKUP_SEP)
+    if path and last in DATE_PARTS:
+        low, high = DATE_PARTS[last]
+        return value.isascii() and value.isdigit() and low <= int(value[:5]) <= high
+    if last not in COMPARISONS:
+        path.append(last)
+    if value == "":
+        return True
+    try:
+        field = get_fields_from_path(model, LOOKUP_SEP.join(path))[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return True
+    if field.is_relation:
+        field = field.target_field
+    try:
+        field.clean(value, None)
+    except ValidationError:
+        return False
+    return True
+
+
+class ValidatedLookupsMixin:
+    """A ModelAdmin whose changelist answers 400 to a filter value its field cannot
+    hold, instead of failing in the database."""
+
+    def lookup_allowed(self, lookup, value, request):
+        return super().lookup_allowed(lookup, value, request) and lookup_value_is_valid(
+            self.model, lookup, value
+        )
 
 
 class SingletonAdmin(admin.ModelAdmin):

@@ -1,11 +1,12 @@
 """The site's middleware: security headers on every response, Django's
-GZipMiddleware at level 5 (instead of 6) with zlib-ng (instead of zlib), and the
-database outage guard."""
+GZipMiddleware at level 5 (instead of 6) with zlib-ng (instead of zlib), the
+database outage guard, and the refusal of addresses holding a NUL character."""
 
 import gzip
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_vary_headers
@@ -99,3 +100,21 @@ class DatabaseOutageMiddleware:
         if isinstance(exception, database.OUTAGE_ERRORS):
             return service_unavailable(request)
         return None
+
+
+class RejectNulMiddleware:
+    """Answer 400 (the site's page) to an address whose path or query string holds a
+    NUL character. PostgreSQL cannot store or compare a string holding one, so any
+    view or admin filter passing such a value to a query would fail with a 500;
+    nobody types one. Near the end of MIDDLEWARE, so the 400 page gets every header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the address")
+        return self.get_response(request)

@@ -1,8 +1,12 @@
-"""Site-wide addresses: the health check and the files crawlers and browsers ask for at
-the root. No namespace: robots.txt and load balancers know these names."""
+"""Site-wide addresses: the health check, the files crawlers and browsers ask for at
+the root and, when asked, the uploads. No namespace: robots.txt and load balancers
+know these names."""
 
+import re
+
+from django.conf import settings
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView, TemplateView
 
 from . import views
@@ -26,3 +30,10 @@ urlpatterns = [
     ),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
 ]
+
+if settings.SERVE_MEDIA:
+    # Editors' uploads (hero images). Fine for development and small sites; a busy
+    # site lets nginx (or another web server) answer /media/ from MEDIA_ROOT.
+    urlpatterns += [
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", views.media_file)
+    ]

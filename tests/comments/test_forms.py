@@ -423,3 +423,69 @@ def test_a_valid_form_autofocuses_nothing(submit):
 
     assert form.is_valid()
     assert not any(field.widget.attrs.get("autofocus") for field in form.fields.values())
+
+
+# --- Text a person did not type --------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["body", "author_name", "author_url"])
+def test_text_that_was_not_valid_utf8_is_refused(article, field):
+    """Django decodes undecodable bytes as U+FFFD: a field holding it came garbled."""
+    values = {
+        "body": "Kind words \ufffd",
+        "author_name": "Sam \ufffd",
+        "author_url": "https://ex\ufffd.org",
+    }
+    form = CommentForm(
+        {
+            "body": "Fine.",
+            "author_name": "Sam",
+            "author_email": "sam@example.org",
+            field: values[field],
+            "timestamp": sign_timestamp(time.time() - 30),
+        },
+        article=article,
+        user=AnonymousUser(),
+    )
+
+    assert error_codes(form) == {field: ["undecodable"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["\u200b", "\u200b\u200c\u200d", " \ufeff\u2060 ", "\u200b\n\u200b"],
+    ids=["zwsp", "zw-joiners", "bom-word-joiner", "lines-of-zwsp"],
+)
+def test_a_body_of_only_invisible_characters_is_required(submit, body):
+    assert error_codes(submit(body=body)) == {"body": ["required"]}
+
+
+BIDI_MARKS = pytest.mark.parametrize(
+    "character", ["\u061c", "\u200e", "\u200f"], ids=["alm", "lrm", "rlm"]
+)
+
+
+@BIDI_MARKS
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("body", "Fine{} words"), ("author_name", "Sam{}"), ("author_url", "https://example.org/{}")],
+    ids=["body", "author_name", "author_url"],
+)
+def test_bidi_marks_are_refused(submit, field, value, character):
+    assert error_codes(submit(**{field: value.format(character)})) == {
+        field: ["control_characters"]
+    }
+
+
+@BIDI_MARKS
+def test_bidi_marks_make_an_email_address_invalid(submit, character):
+    assert error_codes(submit(author_email=f"sam{character}@example.org")) == {
+        "author_email": ["invalid"]
+    }
+
+
+def test_an_email_local_part_over_64_characters_is_invalid(submit):
+    assert submit(author_email=f"{'a' * 64}@example.org").is_valid()
+    assert error_codes(submit(author_email=f"{'a' * 65}@example.org")) == {
+        "author_email": ["invalid"]
+    }
