@@ -69,8 +69,9 @@ class TopicListView(ListView):
 
 @shared_page(query_params={"cpage": caching.NUMBER})
 def article_detail(request, slug):
-    article = Article.objects.published().for_page().filter(slug=slug).first()
-    if article is None:
+    try:
+        article = Article.objects.published().for_page().get(slug=slug)
+    except Article.DoesNotExist:
         return redirect_renamed_article(request, slug)
     return render_article_page(request, article)
 
