@@ -34,7 +34,8 @@ def current_database_url():
     """The URL of the database this test runs against (the test database), for servers
     started in other processes."""
     db = connection.settings_dict
-    host = db["HOST"] or "localhost"
+    # The embedded PostgreSQL is reached through its socket folder, given in OPTIONS.
+    host = db["HOST"] or db["OPTIONS"].get("host") or "localhost"
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
     port = f":{db['PORT']}" if db["PORT"] else ""
