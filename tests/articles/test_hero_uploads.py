@@ -2,8 +2,10 @@
 stored under random names without metadata; replaced originals deleted."""
 
 import io
+import os
 import re
 import struct
+import time
 import warnings
 import zlib
 
@@ -415,6 +417,8 @@ def test_clean_hero_files_deletes_files_no_article_uses_once_an_hour_old(media_r
     for path in unused:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"old")
+        # Written "now" on the test's clock, which may not be the file system's.
+        os.utime(path, (time.time(), time.time()))
 
     # A file minutes old may be an upload whose article is being saved.
     fresh = run_clean_hero_files()
