@@ -20,7 +20,6 @@ DEFAULTS = {
     "COMMENTS_FORM_MAX_AGE_SECONDS": 2 * 24 * 3600,
     "COMMENTS_FLOOD_SECONDS": 15,  # 0 turns flood control off
     # How many proxies in front of the site append to X-Forwarded-For (0: ignore it).
-    "COMMENTS_TRUSTED_PROXY_COUNT": 0,
     "COMMENTS_CLOSE_AFTER_DAYS": 0,  # 0: comments never close by age
     "COMMENTS_IP_RETENTION_DAYS": 30,
     "COMMENTS_TRASH_RETENTION_DAYS": 30,

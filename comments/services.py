@@ -1,6 +1,5 @@
 """Comment use-cases that span models or have side effects."""
 
-import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils.crypto import salted_hmac
 
 from articles.models import Article
 from core import caching
+from core.network import client_ip
 
 from .conf import comment_settings
 from .models import Comment, FloodSlot, ModerationLists
@@ -40,30 +40,6 @@ class RequestInfo:
 
     ip_address: str | None
     user_agent: str = ""
-
-
-def client_ip(meta, trusted_proxies=None):
-    """The client's IP: REMOTE_ADDR, or X-Forwarded-For as far as trusted proxies vouch.
-
-    Each trusted proxy appends the address it received the request from, so with N
-    proxies the client is the Nth address from the right; anything further left was
-    written by the client and may be forged.
-    """
-    trusted = (
-        comment_settings.COMMENTS_TRUSTED_PROXY_COUNT
-        if trusted_proxies is None
-        else trusted_proxies
-    )
-    address = meta.get("REMOTE_ADDR")
-    if trusted > 0:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= trusted:
-            address = forwarded[-trusted]
-    try:
-        return str(ipaddress.ip_address(address)) if address else None
-    except ValueError:
-        return None
 
 
 def request_info(request):

@@ -6,13 +6,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from comments.services import client_ip
+from .network import client_ip
 
 
 def client_address(request):
     """AXES_CLIENT_IP_CALLABLE: REMOTE_ADDR, or X-Forwarded-For as far as the
-    COMMENTS_TRUSTED_PROXY_COUNT proxies in front vouch for it, as flood control reads
-    it; behind nginx every request would otherwise come from 127.0.0.1."""
+    TRUSTED_PROXY_COUNT proxies in front vouch for it, as flood control reads it;
+    behind nginx every request would otherwise come from 127.0.0.1."""
     return client_ip(request.META)
 
 

@@ -349,7 +349,7 @@ if timedelta(minutes=1) > AXES_COOLOFF_TIME:
     refuse_to_start("AXES_COOLOFF_MINUTES must be at least 1.")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# The address as comments read it, behind COMMENTS_TRUSTED_PROXY_COUNT proxies (nginx).
+# The address as comments read it, behind TRUSTED_PROXY_COUNT proxies (nginx).
 AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
 # Log lines without the username or address (they are in the admin, for superusers).
 AXES_CLIENT_STR_CALLABLE = "core.signin.client_description"
@@ -425,6 +425,10 @@ TASKS = {
 
 # --- Site -------------------------------------------------------------------------
 
+# Proxies in front of the site that append to X-Forwarded-For (1 behind nginx); 0 trusts
+# REMOTE_ADDR only. Comments and admin sign-in read the address alike (core/network.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # The public address, used where an absolute URL is needed outside a request.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ARTICLES_PER_PAGE = env_int("ARTICLES_PER_PAGE", 10)
@@ -442,7 +446,6 @@ for _name, _read in {
     "COMMENTS_MIN_SUBMIT_SECONDS": env_int,
     "COMMENTS_FORM_MAX_AGE_SECONDS": env_int,
     "COMMENTS_FLOOD_SECONDS": env_int,
-    "COMMENTS_TRUSTED_PROXY_COUNT": env_int,
     "COMMENTS_CLOSE_AFTER_DAYS": env_int,
     "COMMENTS_IP_RETENTION_DAYS": env_int,
     "COMMENTS_TRASH_RETENTION_DAYS": env_int,

@@ -114,7 +114,7 @@ def front(nginx_binary, transactional_db, settings, tmp_path):
     settings.FRONT_CACHE_SECONDS = 1
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     settings.SECURE_SSL_REDIRECT = False
-    settings.COMMENTS_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
     settings.COMMENTS_FLOOD_SECONDS = 0
     from recovery_site.wsgi import application

@@ -1,6 +1,6 @@
 """Several app servers: two gunicorn servers behind one nginx front (deploy/nginx.conf
 with both servers upstream), on one PostgreSQL (the test database) and one Redis, as in
-production with FRONT_CACHE_SECONDS=1 and COMMENTS_TRUSTED_PROXY_COUNT=1."""
+production with FRONT_CACHE_SECONDS=1 and TRUSTED_PROXY_COUNT=1."""
 
 import gzip
 import re
@@ -66,7 +66,7 @@ def site(nginx_binary, transactional_db, static_root, shared_redis, tmp_path):
                 REDIS_URL=redis_url,
                 CACHE_KEY_PREFIX=prefix,
                 FRONT_CACHE_SECONDS=1,
-                COMMENTS_TRUSTED_PROXY_COUNT=1,
+                TRUSTED_PROXY_COUNT=1,
                 GUNICORN_ACCESSLOG=tmp_path / f"{name}-access.log",
             )
             started.append(servers.Gunicorn(env, log=tmp_path / f"{name}.log"))

@@ -220,7 +220,7 @@ def test_a_forged_forwarded_for_header_does_not_dodge_flood_control(
 def test_with_a_trusted_proxy_the_client_is_the_last_forwarded_address(
     article, comment_post_data, settings
 ):
-    settings.COMMENTS_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     proxy = Client(REMOTE_ADDR="10.0.0.2")
 
     post(

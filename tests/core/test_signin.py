@@ -21,7 +21,7 @@ ATTACKER = "198.51.100.7"
 def behind_nginx(settings):
     # As in production behind deploy/nginx.conf: every request comes from 127.0.0.1
     # and nginx appends the client's address to X-Forwarded-For.
-    settings.COMMENTS_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.AXES_FAILURE_LIMIT = 5
     settings.AXES_COOLOFF_TIME = timezone.timedelta(minutes=15)
 
