@@ -1,11 +1,38 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
 from .forms import ArticleAdminForm, SectionForm, SectionFormSet
-from .models import FAQ, Article, Section, Topic
+from .models import FAQ, Article, PublicationState, Section, Topic
+
+
+class PublicationStateFilter(admin.SimpleListFilter):
+    """Draft, Scheduled, Published or Expired: status and times together, now."""
+
+    title = _("publication")
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return PublicationState.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = queryset.filter(status=Article.Status.PUBLISHED)
+        match self.value():
+            case PublicationState.DRAFT:
+                return queryset.filter(Q(status=Article.Status.DRAFT) | Q(published_at=None))
+            case PublicationState.SCHEDULED:
+                return published.filter(published_at__gt=now)
+            case PublicationState.PUBLISHED:
+                return queryset.published(now)
+            case PublicationState.EXPIRED:
+                return queryset.expired(now)
+        return queryset
 
 
 class SectionInline(admin.StackedInline):
@@ -28,14 +55,21 @@ class FAQInline(admin.StackedInline):
 class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [SectionInline, FAQInline]
-    list_display = ["title", "status", "published_at", "is_featured", "updated_at", "view_link"]
-    list_filter = ["status", "is_featured", "allows_comments", "topics"]
+    list_display = [
+        "title",
+        "publication",
+        "published_at",
+        "is_featured",
+        "updated_at",
+        "view_link",
+    ]
+    list_filter = [PublicationStateFilter, "is_featured", "allows_comments", "topics"]
     search_fields = ["title", "slug", "summary", "author"]
     ordering = ["-updated_at"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["topics"]
-    readonly_fields = ["hero_preview", "created_at", "updated_at", "old_slugs"]
+    readonly_fields = ["hero_preview", "publication", "created_at", "updated_at", "old_slugs"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
@@ -46,7 +80,8 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             {
                 "fields": [
                     "status",
-                    "published_at",
+                    ("published_at", "unpublish_at"),
+                    "publication",
                     "is_featured",
                     "allows_comments",
                     ("created_at", "updated_at"),
@@ -89,6 +124,28 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             return "—"
         slugs = article.slug_redirects.values_list("old_slug", flat=True)
         return ", ".join(slugs) or _("None: the slug has not changed.")
+
+    @admin.display(description=_("Publication"))
+    def publication(self, article):
+        """The state readers see now, with the time it changes or changed."""
+        if article.pk is None:
+            return PublicationState.DRAFT.label
+        state = article.publication_state
+        if state == PublicationState.SCHEDULED:
+            when = article.published_at
+        elif state == PublicationState.EXPIRED or (
+            state == PublicationState.PUBLISHED and article.unpublish_at
+        ):
+            when = article.unpublish_at
+        else:
+            return state.label
+        text = (
+            _("%(state)s (until %(time)s)")
+            if state == PublicationState.PUBLISHED
+            else (_("%(state)s (%(time)s)"))
+        )
+        local = timezone.localtime(when)
+        return text % {"state": state.label, "time": date_format(local, "DATETIME_FORMAT")}
 
     @admin.display(description=_("On site"))
     def view_link(self, article):

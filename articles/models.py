@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Min, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -69,11 +69,24 @@ class Topic(models.Model):
         return reverse("articles:topic", kwargs={"slug": self.slug})
 
 
+class PublicationState(models.TextChoices):
+    """What readers see of an article now (its status and times together)."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    EXPIRED = "expired", _("Expired")
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
         """Articles readers may see: published, with a publication time not in the
-        future (``now``, the current time unless given)."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+        future and no unpublication time in the past (at ``now``, the current time
+        unless given)."""
+        now = now or timezone.now()
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now).exclude(
+            unpublish_at__lte=now
+        )
 
     def newest_first(self):
         """Order by publication time. Explicit, because Meta.ordering does not apply
@@ -89,6 +102,20 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(
             status=Article.Status.PUBLISHED, published_at__gt=now or timezone.now()
         ).order_by("published_at")
+
+    def expired(self, now=None):
+        """Published articles whose unpublication time has passed at ``now``."""
+        return self.filter(status=Article.Status.PUBLISHED, unpublish_at__lte=now or timezone.now())
+
+    def next_visibility_change(self, now=None):
+        """When the next article goes public or stops being public, or None (one
+        query)."""
+        now = now or timezone.now()
+        times = self.filter(status=Article.Status.PUBLISHED).aggregate(
+            publish=Min("published_at", filter=Q(published_at__gt=now)),
+            unpublish=Min("unpublish_at", filter=Q(unpublish_at__gt=now)),
+        )
+        return min((time for time in times.values() if time), default=None)
 
     def for_cards(self):
         """Only what an article card shows: none of the long text."""
@@ -115,6 +142,7 @@ RELATED_ARTICLES_SQL = """
     JOIN articles_article_topics AS link ON link.article_id = article.id
     WHERE link.topic_id = ANY(%s) AND article.id <> %s
       AND article.status = %s AND article.published_at <= %s
+      AND (article.unpublish_at IS NULL OR article.unpublish_at > %s)
     GROUP BY article.id
     ORDER BY shared_topics DESC, article.published_at DESC, article.id DESC
     LIMIT %s
@@ -180,6 +208,15 @@ class Article(models.Model):
         help_text=_(
             "Readers see the article from this time on. "
             "Left empty, it is set when the article is first published."
+        ),
+    )
+    unpublish_at = models.DateTimeField(
+        _("unpublication time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers no longer see the article from this time on (for a time-limited "
+            "notice or an article due to be replaced). Leave empty to keep it public."
         ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -254,6 +291,15 @@ class Article(models.Model):
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="article_published_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(unpublish_at__isnull=True)
+                | Q(published_at__isnull=True)
+                | Q(unpublish_at__gt=F("published_at")),
+                name="article_unpublished_after_published",
+                violation_error_message=_(
+                    "The unpublication time must come after the publication time."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -305,12 +351,13 @@ class Article(models.Model):
         topic_ids = [topic.pk for topic in self.ordered_topics]
         if not topic_ids:
             return []
+        now = timezone.now()
         # Raw SQL: building and compiling this grouped query through the ORM cost more
         # CPU than the rest of the related cards together (docs/benchmarks.md).
         return list(
             Article.objects.raw(
                 RELATED_ARTICLES_SQL,
-                [topic_ids, self.pk, Article.Status.PUBLISHED, timezone.now(), count],
+                [topic_ids, self.pk, Article.Status.PUBLISHED, now, now, count],
             )
         )
 
@@ -387,12 +434,20 @@ class Article(models.Model):
             self.published_at = timezone.now()
 
     @property
+    def publication_state(self):
+        """Where the article stands for readers now: one of PublicationState."""
+        now = timezone.now()
+        if self.status != self.Status.PUBLISHED or self.published_at is None:
+            return PublicationState.DRAFT
+        if self.published_at > now:
+            return PublicationState.SCHEDULED
+        if self.unpublish_at is not None and self.unpublish_at <= now:
+            return PublicationState.EXPIRED
+        return PublicationState.PUBLISHED
+
+    @property
     def is_published(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return self.publication_state == PublicationState.PUBLISHED
 
     @property
     def title_for_search_engines(self):

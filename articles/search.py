@@ -150,6 +150,7 @@ WITH published AS (
     SELECT id, title, summary FROM articles_article
     -- The application's clock, as in Article.objects.published(), not the database's.
     WHERE status = 'published' AND published_at <= %(now)s
+      AND (unpublish_at IS NULL OR unpublish_at > %(now)s)
 ), words AS (
     SELECT lower(word) AS word, count(*) AS uses FROM (
         SELECT regexp_split_to_table(title || ' ' || summary, '[^[:alpha:]]+') AS word

@@ -16,13 +16,14 @@ HOME_FEATURED_COUNT = 3
 HOME_LATEST_COUNT = 6
 
 
-def next_publication():
-    """When the next scheduled article goes public: shared pages change then."""
-    return Article.objects.scheduled().values_list("published_at", flat=True).first()
+def next_visibility_change():
+    """When an article next goes public or stops being public: shared pages change
+    then."""
+    return Article.objects.next_visibility_change()
 
 
 def shared_page(**kwargs):
-    return caching.cache_shared_page(until=next_publication, **kwargs)
+    return caching.cache_shared_page(until=next_visibility_change, **kwargs)
 
 
 @shared_page()
@@ -97,6 +98,7 @@ def render_article_page(request, article, *, status=200, **extra_context):
         "article": article,
         "fragment_generation": caching.generations_for(request),
         "fragment_seconds": settings.PAGE_CACHE_SECONDS,
+        "fragment_until": next_visibility_change,
         **extra_context,
     }
     return render(request, "articles/article_detail.html", context, status=status)

@@ -56,17 +56,29 @@ def now(format_string):
     return dateformat.format(timezone.localtime(), format_string)
 
 
-def cached_fragment(name, *vary_on, generation, timeout, caller):
+def cached_fragment(name, *vary_on, generation, timeout, caller, until=None):
     """Django's ``{% cache %}`` for a ``{% call %}`` block: its output is kept under
-    ``name``, ``vary_on`` and the cache ``generation``; rendered every time when
-    ``generation`` is None (caching is off).
+    ``name``, ``vary_on`` and the cache ``generation`` for ``timeout`` seconds, or
+    until ``until()`` (a datetime or None, asked on a miss only) if sooner; rendered
+    every time when ``generation`` is None (caching is off).
 
     Usage: ``{% call cached_fragment("body", article.pk, generation=g, timeout=s) %}``
     """
     if generation is None:
         return caller()
     key = make_template_fragment_key(name, [generation, *vary_on])
-    return Markup(cache.get_or_set(key, lambda: str(caller()), timeout))  # nosec B704 # a fragment an autoescaped template rendered
+    # (html, datetime or None): the time is checked here, on the site's clock, as the
+    # page cache checks its pages, not left to the cache backend's expiry alone.
+    entry = cache.get(key)
+    if entry is not None and (entry[1] is None or entry[1] > timezone.now()):
+        return Markup(entry[0])
+    html = str(caller())
+    when = until() if until else None
+    if when is not None:
+        timeout = min(timeout, int((when - timezone.now()).total_seconds()))
+    if timeout > 0:
+        cache.set(key, (html, when), timeout)
+    return Markup(html)
 
 
 def environment(**options):

@@ -405,8 +405,9 @@ def test_article_page_query_count_does_not_grow_with_comments(
     SiteSettings.load()
 
     # the article (with its outline, topics and comment count), related articles,
-    # comments; and, to store the shared page, when the next scheduled article goes public
-    with django_assert_num_queries(4):
+    # comments; and, to store the body fragment and then the shared page, when an
+    # article next goes public or stops being public
+    with django_assert_num_queries(5):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
 
@@ -417,6 +418,8 @@ def test_an_author_with_a_pending_comment_costs_one_more_query(
     post(client, article, comment_post_data())
     SiteSettings.load()
 
-    # as above, and the reader's own pending comment
-    with django_assert_num_queries(4):
+    # the article, related articles and the next visibility change for the body
+    # fragment, the approved comments and the reader's own pending one; the page is
+    # theirs alone, never stored
+    with django_assert_num_queries(5):
         client.get(article.get_absolute_url())

@@ -502,3 +502,25 @@ def test_site_settings_a_reader_cached_before_the_commit_are_dropped_after_it(
         cache.set(SiteSettings.cache_key(), SiteSettings(pk=1), timeout=300)
 
     assert SiteSettings.load().helpline_phone == "1-800-555-0199"
+
+
+def test_an_article_leaves_every_page_at_its_unpublication_time(client, travel, topic):
+    staying = make_article(title="Staying", topics=[topic])
+    leaving = make_article(
+        title="Leaving later today",
+        topics=[topic],
+        unpublish_at=timezone.now() + timezone.timedelta(hours=1),
+    )
+    urls = [reverse("articles:home"), reverse("articles:list"), topic.get_absolute_url()]
+    for url in [*urls, staying.get_absolute_url()]:
+        client.get(url)
+        response = client.get(url)
+        assert status(response) == "hit" and "Leaving later today" in response.content.decode()
+
+    travel(hours=2)
+
+    for url in [*urls, staying.get_absolute_url()]:
+        assert "Leaving later today" not in client.get(url).content.decode()
+    assert client.get(leaving.get_absolute_url()).status_code == 404
+    assert "Leaving later today" not in client.get("/feed/").content.decode()
+    assert leaving.slug not in client.get("/sitemap.xml").content.decode()
