@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, SectionForm, SectionFormSet
+from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
 from .models import FAQ, Article, PublicationState, Section, Topic
 
 
@@ -35,8 +36,13 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Long texts with normalised line endings: an untouched one is not a change.
+TEXT_FIELDS = {models.TextField: {"form_class": TextField}}
+
+
 class SectionInline(admin.StackedInline):
     model = Section
+    formfield_overrides = TEXT_FIELDS
     form = SectionForm
     formset = SectionFormSet
     extra = 0
@@ -46,6 +52,7 @@ class SectionInline(admin.StackedInline):
 
 class FAQInline(admin.StackedInline):
     model = FAQ
+    formfield_overrides = TEXT_FIELDS
     extra = 0
     ordering = ["position"]
     fields = [("position", "question"), "answer"]
@@ -54,6 +61,7 @@ class FAQInline(admin.StackedInline):
 @admin.register(Article)
 class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
+    formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
     list_display = [
         "title",
@@ -95,10 +103,22 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        # An unchanged form writes nothing: no new updated_at, no new cache generation.
+        if not change or form.has_changed():
+            super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # After the sections and FAQs: the page shows the outline stored from them.
-        form.instance.refresh_outline()
+        if not change or form.has_changed() or any(f.has_changed() for f in formsets):
+            form.instance.refresh_outline()
+
+    def log_change(self, request, obj, message):
+        # Saving an unchanged form is not a change worth a line in the history.
+        if message:
+            return super().log_change(request, obj, message)
+        return None
 
     @admin.display(description=_("Preview"))
     def hero_preview(self, article):

@@ -24,6 +24,19 @@ class HeroImageField(forms.ImageField):
         return super().to_python(data)
 
 
+class TextField(forms.CharField):
+    """A long text (Markdown) with its line endings normalised on the way in.
+
+    Browsers send a textarea's lines with CRLF; the stored text has LF. Without this
+    an untouched body would count as changed on every save (a write, a "Changed
+    Body" in the history, a new cached generation); Markdown renders both alike.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 

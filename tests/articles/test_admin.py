@@ -1,8 +1,10 @@
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from articles.models import Article
+from core import caching
 from tests.factories import make_article, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +197,45 @@ def test_publishing_without_a_time_in_the_admin_publishes_now(client):
     assert response.status_code == 302
     article = Article.objects.get(slug="supervised-detox")
     assert article.is_published
+
+
+def test_saving_an_unchanged_article_changes_and_records_nothing(
+    client, django_capture_on_commit_callbacks
+):
+
+    client.force_login(make_staff("editor", groups=["Editors"]))
+    topic = make_topic()
+    # As a browser sends a textarea: lines end in CRLF.
+    sections = [{**row, "body": "First line.\r\nSecond line."} for row in section_rows(2)]
+    faqs = [{**row, "answer": "Yes.\r\n\r\nAnd more."} for row in faq_rows(1)]
+    data = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    client.post(reverse("admin:articles_article_add"), data)
+    article = Article.objects.get(slug="supervised-detox")
+    assert article.summary == "One line.\nAnother line."
+    assert article.sections.first().body == "First line.\nSecond line."
+
+    # The same form sent back untouched, as the change page would send it.
+    for row, section in zip(sections, article.sections.order_by("position"), strict=True):
+        row.update(id=str(section.pk), article=str(article.pk), anchor=section.anchor)
+    for row, faq in zip(faqs, article.faqs.order_by("position"), strict=True):
+        row.update(id=str(faq.pk), article=str(article.pk))
+    unchanged = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    generation = caching.generation(caching.CONTENT)
+    entries = LogEntry.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:articles_article_change", args=[article.pk]), unchanged
+        )
+
+    assert response.status_code == 302
+    refreshed = Article.objects.get(pk=article.pk)
+    assert refreshed.updated_at == article.updated_at
+    assert LogEntry.objects.count() == entries
+    assert caching.generation(caching.CONTENT) == generation
+
+    # A real change still saves and is recorded.
+    changed = {**unchanged, "sections-1-body": "First line.\r\nA new second line."}
+    client.post(reverse("admin:articles_article_change", args=[article.pk]), changed)
+    assert LogEntry.objects.count() == entries + 1
+    assert "A new second line" in Article.objects.get(pk=article.pk).sections.get(position=2).body
