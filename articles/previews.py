@@ -108,16 +108,16 @@ def article_with_changes(form, formsets, *, stored_hero):
         banner.notes.append(_("The new hero image is shown once the article is saved."))
     if "topics" in form.cleaned_data:
         article.topic_rows = Article.rows_of_topics(form.cleaned_data["topics"])
-    sections, faqs = [], []
+    # Rows of a kind the editor may not edit (no formset) are shown as stored.
+    rows = {
+        Section: list(article.sections.all()) if article.pk else [],
+        FAQ: list(article.faqs.all()) if article.pk else [],
+    }
     for formset in formsets:
-        rows = rows_of(formset)
-        if formset.model is Section:
-            for section in rows:
-                section.render_body()
-            sections += rows
-        elif formset.model is FAQ:
-            for faq in rows:
-                faq.render_answer()
-            faqs += rows
-    prepare_for_preview(article, sections=sections, faqs=faqs)
+        if formset.model in rows:
+            rows[formset.model] = rows_of(formset)
+            render = Section.render_body if formset.model is Section else FAQ.render_answer
+            for row in rows[formset.model]:
+                render(row)
+    prepare_for_preview(article, sections=rows[Section], faqs=rows[FAQ])
     return article, banner

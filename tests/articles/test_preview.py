@@ -556,3 +556,23 @@ def test_the_outline_renders_from_rows_given_in_memory():
     assert "<em>Hi</em>" in article.outline_html
     article.refresh_from_db()
     assert "What tapering means" in article.outline_html
+
+
+def test_rows_the_editor_cannot_edit_are_previewed_as_stored(client):
+    from django.contrib.auth.models import Permission
+
+    user = make_staff("writer")
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_article", "change_article"])
+    )
+    client.force_login(user)
+    article = draft()
+    data = article_form_data(make_topic(), [], [], slug=article.slug, title="Retitled")
+    for prefix in ("sections", "faqs"):
+        data = {name: value for name, value in data.items() if not name.startswith(prefix)}
+
+    response = client.post(preview_url(article), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Retitled" in page and "What tapering means" in page
