@@ -124,8 +124,9 @@ def render_preview(request, article, *, banner, status=200, **extra_context):
 
     ``fragment_generation`` None renders every cached fragment afresh without reading
     or writing the cache: a preview shows what is not public, and must not leave it
-    where readers' pages are served from. ``preview_notes`` (a list of strings) are
-    shown in the banner, for advisory checks on the text.
+    where readers' pages are served from. The banner's ``notes`` (strings) are listed
+    in it, as a place for notes on the text; the template's ``preview_notes`` block
+    can show more from ``extra_context``.
     """
     context = {
         "article": article,
@@ -146,7 +147,10 @@ def shared_preview(request, token):
         return preview_gone(request, status=404)
     if not link.is_usable:
         return preview_gone(request, status=410)
-    article = prepare_for_preview(Article.objects.for_page().get(pk=link.article_id))
+    article = Article.objects.for_page().filter(pk=link.article_id).first()
+    if article is None:  # deleted since the link was read (its links go with it)
+        return preview_gone(request, status=404)
+    prepare_for_preview(article)
     banner = banner_for(article)
     banner.expires_at = link.expires_at
     response = render_preview(request, article, banner=banner)
