@@ -10,6 +10,7 @@ from core.admin import ValidatedLookupsMixin
 
 from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
 from .models import FAQ, Article, PublicationState, Section, Topic
+from .preview_admin import ArticlePreviewAdminMixin
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -59,7 +60,7 @@ class FAQInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticlePreviewAdminMixin, ValidatedLookupsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
@@ -170,7 +171,13 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     @admin.display(description=_("On site"))
     def view_link(self, article):
         if not article.is_published:
-            return "—"
+            # Readers cannot see it: the admin's preview of the saved version.
+            return format_html(
+                '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+                self.view_on_site(article),
+                _("Preview"),
+                article.title,
+            )
         return format_html('<a href="{}">{}</a>', article.get_absolute_url(), _("View"))
 
 

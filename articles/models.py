@@ -1,9 +1,12 @@
 """Articles: long medical-education pages made of ordered sections and an FAQ list."""
 
 import math
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Min, Q
@@ -361,18 +364,30 @@ class Article(models.Model):
             )
         )
 
+    @staticmethod
+    def rows_of_topics(topics):
+        """``topic_rows`` for a queryset of topics."""
+        return [
+            {"id": topic.pk, "name": topic.name, "slug": topic.slug}
+            for topic in topics.order_by("name", "pk")
+        ]
+
     def refresh_topic_rows(self):
         """Store the article's topics in ``topic_rows`` after they changed."""
-        self.topic_rows = [
-            {"id": topic.pk, "name": topic.name, "slug": topic.slug}
-            for topic in self.topics.order_by("name", "pk")
-        ]
+        self.topic_rows = self.rows_of_topics(self.topics.all())
         Article.objects.filter(pk=self.pk).update(topic_rows=self.topic_rows)
 
-    def render_outline(self):
+    def render_outline(self, sections=None, faqs=None):
         """Render the table of contents, sections and FAQs into ``outline_html`` (with
-        ``faq_entries`` and ``reading_minutes``), without saving."""
-        sections, faqs = list(self.sections.all()), list(self.faqs.all())
+        ``faq_entries`` and ``reading_minutes``), without saving.
+
+        From the stored sections and FAQs, or from ``sections`` and ``faqs`` when given
+        (in-memory rows with their HTML rendered, such as a preview of unsaved changes).
+        """
+        if sections is None:
+            sections = list(self.sections.all())
+        if faqs is None:
+            faqs = list(self.faqs.all())
         self.outline_html = render_to_string(
             OUTLINE_TEMPLATE, {"article": self, "sections": sections, "faqs": faqs}
         )
@@ -584,8 +599,7 @@ class Section(OrderedChild):
             self.anchor = unique_anchor(
                 self.heading, set(siblings.values_list("anchor", flat=True))
             )
-        self.body_html = render_markdown(self.body)
-        self.word_count = count_words(self.heading + " " + self.body)
+        self.render_body()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -596,6 +610,11 @@ class Section(OrderedChild):
         if self.anchor in RESERVED_ANCHORS:
             message = _("This anchor is used by the page itself; choose another.")
             raise ValidationError({"anchor": ValidationError(message, code="reserved_anchor")})
+
+    def render_body(self):
+        """Fill ``body_html`` and ``word_count`` from the Markdown, without saving."""
+        self.body_html = render_markdown(self.body)
+        self.word_count = count_words(self.heading + " " + self.body)
 
 
 class FAQ(OrderedChild):
@@ -625,7 +644,7 @@ class FAQ(OrderedChild):
         return self.question
 
     def save(self, *args, **kwargs):
-        self.answer_html = render_markdown(self.answer)
+        self.render_answer()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -633,4 +652,135 @@ class FAQ(OrderedChild):
 
     @property
     def anchor(self):
-        return f"faq-{self.pk}"
+        # A question not saved yet (in a preview) has no id: its position is unique
+        # among the rows of one form.
+        return f"faq-{self.pk}" if self.pk else f"faq-new-{self.position}"
+
+    def render_answer(self):
+        """Fill ``answer_html`` from the Markdown, without saving."""
+        self.answer_html = render_markdown(self.answer)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Links that open the preview at ``now``: not withdrawn, not expired."""
+        return self.filter(revoked_at=None, expires_at__gt=now or timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A signed address showing the latest saved version of an article to someone
+    without an account, until it expires or an editor withdraws it.
+
+    The token in the address holds the link's id and expiry time, signed with the
+    secret key: it cannot be guessed or stretched, and the row can still end it early.
+    """
+
+    # The token's own salt: no other signed value of the site can pass for a link.
+    SIGNING_SALT = "articles.preview-link"
+
+    class Lifetime(models.IntegerChoices):
+        ONE_DAY = 1, _("1 day")
+        THREE_DAYS = 3, _("3 days")
+        SEVEN_DAYS = 7, _("7 days")
+        FOURTEEN_DAYS = 14, _("14 days")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Invalid(Exception):
+        """The token was not made by this site (mistyped, cut short or tampered with)."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="preview_links",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("shared"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        _("expires"), help_text=_("The link stops working at this time.")
+    )
+    revoked_at = models.DateTimeField(
+        _("withdrawn"),
+        null=True,
+        blank=True,
+        help_text=_("When an editor withdrew the link, if they did."),
+    )
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="preview_link_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Preview link to “%(article)s”") % {"article": self.article}
+
+    def get_absolute_url(self):
+        return reverse("articles:shared_preview", kwargs={"token": self.token})
+
+    @classmethod
+    def share(cls, *, article, user, days=Lifetime.SEVEN_DAYS):
+        """Create and return a link to ``article`` working for ``days`` days from now."""
+        now = timezone.now()
+        return cls.objects.create(
+            article=article, created_by=user, created_at=now, expires_at=now + timedelta(days=days)
+        )
+
+    @property
+    def token(self):
+        """The signed part of the link's address."""
+        signer = signing.Signer(salt=self.SIGNING_SALT)
+        return signer.sign_object({"link": self.pk, "until": int(self.expires_at.timestamp())})
+
+    @classmethod
+    def from_token(cls, token, *, now=None):
+        """The link ``token`` names, whatever its state, or raise ``PreviewLink.Invalid``
+        (not signed by this site, or no such link any more). A token whose signed
+        expiry has passed comes back expired even if the row were changed."""
+        try:
+            data = signing.Signer(salt=cls.SIGNING_SALT).unsign_object(token)
+            link_id, until = int(data["link"]), int(data["until"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+            raise cls.Invalid from error
+        link = cls.objects.filter(pk=link_id).first()
+        if link is None:
+            raise cls.Invalid
+        signed_expiry = datetime.fromtimestamp(until, tz=UTC)
+        link.expires_at = min(link.expires_at, signed_expiry)
+        return link
+
+    def state(self, now=None):
+        """Active, Expired or Withdrawn at ``now``."""
+        if self.revoked_at is not None:
+            return self.State.WITHDRAWN
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    @property
+    def is_usable(self):
+        return self.state() == self.State.ACTIVE
+
+    def revoke(self):
+        """Withdraw the link now (a link already withdrawn keeps its time)."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

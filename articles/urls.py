@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/", views.ArticleListView.as_view(), name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("search/", views.search, name="search"),
+    path("preview/<str:token>/", views.shared_preview, name="shared_preview"),
     path("topics/", views.TopicListView.as_view(), name="topics"),
     path("topics/<slug:slug>/", views.ArticleListView.as_view(), name="topic"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),

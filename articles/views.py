@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.generic import ListView
 
 from core import caching
 
-from .models import Article, Topic
+from .models import Article, PreviewLink, Topic
+from .previews import banner_for, prepare_for_preview
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
 HOME_FEATURED_COUNT = 3
@@ -102,6 +104,67 @@ def render_article_page(request, article, *, status=200, **extra_context):
         **extra_context,
     }
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+PREVIEW_TEMPLATE = "articles/article_preview.html"
+PREVIEW_GONE_TEMPLATE = "articles/preview_gone.html"
+
+
+def keep_private(response):
+    """A preview is for the person who asked: never indexed, never stored by a
+    browser or a shared cache."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)
+    return response
+
+
+def render_preview(request, article, *, banner, status=200, **extra_context):
+    """Render ``article`` (prepared by ``previews.prepare_for_preview``) with the
+    public article template under a preview banner.
+
+    ``fragment_generation`` None renders every cached fragment afresh without reading
+    or writing the cache: a preview shows what is not public, and must not leave it
+    where readers' pages are served from. The banner's ``notes`` (strings) are listed
+    in it, as a place for notes on the text; the template's ``preview_notes`` block
+    can show more from ``extra_context``.
+    """
+    context = {
+        "article": article,
+        "preview": banner,
+        "fragment_generation": None,
+        "fragment_seconds": 0,
+        "fragment_until": None,
+        **extra_context,
+    }
+    return keep_private(render(request, PREVIEW_TEMPLATE, context, status=status))
+
+
+def shared_preview(request, token):
+    """The latest saved version of an article, for whoever holds a preview link."""
+    try:
+        link = PreviewLink.from_token(token)
+    except PreviewLink.Invalid:
+        return preview_gone(request, status=404)
+    if not link.is_usable:
+        return preview_gone(request, status=410)
+    article = Article.objects.for_page().filter(pk=link.article_id).first()
+    if article is None:  # deleted since the link was read (its links go with it)
+        return preview_gone(request, status=404)
+    prepare_for_preview(article)
+    banner = banner_for(article)
+    banner.expires_at = link.expires_at
+    response = render_preview(request, article, banner=banner)
+    # The token is in the address: no link followed from the page may carry it away.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def preview_gone(request, *, status):
+    """The same calm page for a link that expired, was withdrawn or never existed:
+    it tells nothing about the article."""
+    response = render(request, PREVIEW_GONE_TEMPLATE, status=status)
+    response["Referrer-Policy"] = "no-referrer"
+    return keep_private(response)
 
 
 SEARCH_RESULTS_PER_PAGE = 10

@@ -74,6 +74,7 @@ def test_editors_group_has_exactly_the_article_permissions():
         for model in ("article", "section", "faq", "topic")
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings"}
+    expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}
     assert codenames == expected
 
 
