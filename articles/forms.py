@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Section, unique_anchor
+from .models import Article, Reviewer, Section, unique_anchor
 from .renditions import validate_hero_image
 
 
@@ -87,3 +90,34 @@ class SectionFormSet(BaseInlineFormSet):
                 taken.add(anchor)
                 form.cleaned_data["anchor"] = form.instance.anchor = anchor
         super().clean()
+
+
+class MarkReviewedForm(forms.Form):
+    """ "Mark as reviewed": who reviewed the articles, when, and an optional note."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=Reviewer.objects.all(),
+        label=_("Medical reviewer"),
+        help_text=_("The clinician who checked the whole article."),
+    )
+    reviewed_on = forms.DateField(
+        label=_("Reviewed on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the review was finished; the next review falls due from it."),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was checked or changed; kept in each article's history."),
+    )
+
+    def clean_reviewed_on(self):
+        reviewed_on = self.cleaned_data["reviewed_on"]
+        if reviewed_on > timezone.localdate():
+            raise ValidationError(
+                _("A review cannot be recorded before it happens: choose today or an earlier day."),
+                code="review_in_future",
+            )
+        return reviewed_on

@@ -9,7 +9,7 @@ from django.views.generic import ListView
 
 from core import caching
 
-from .models import Article, Topic
+from .models import Article, Reviewer, Topic
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
 HOME_FEATURED_COUNT = 3
@@ -102,6 +102,17 @@ def render_article_page(request, article, *, status=200, **extra_context):
         **extra_context,
     }
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+@shared_page()
+def reviewer_detail(request, slug):
+    """A medical reviewer's page: who they are and the published articles they
+    reviewed (404 unless the reviewer has a public page)."""
+    reviewer = get_object_or_404(Reviewer.objects.with_public_page(), slug=slug)
+    articles = Article.objects.published().for_cards().newest_first().filter(reviewer=reviewer)
+    return render(
+        request, "articles/reviewer_detail.html", {"reviewer": reviewer, "articles": articles}
+    )
 
 
 SEARCH_RESULTS_PER_PAGE = 10
