@@ -44,8 +44,8 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-def mark_reviewed_url(articles):
-    ids = ",".join(str(article.pk) for article in articles)
+def mark_reviewed_url(ids):
+    ids = ",".join(str(pk) for pk in ids)
     return f"{reverse(MARK_REVIEWED_URL)}?{urlencode({'ids': ids})}"
 
 
@@ -73,7 +73,7 @@ class ReviewCycleAdminMixin:
 
     @admin.action(description=_("Mark as reviewed…"), permissions=["mark_reviewed"])
     def mark_reviewed_action(self, request, queryset):
-        return redirect(mark_reviewed_url(queryset.only("pk")))
+        return redirect(mark_reviewed_url(queryset.values_list("pk", flat=True)))
 
     @admin.display(description=_("Next review due"), ordering="next_review_due")
     def review_due(self, article):
