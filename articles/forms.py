@@ -40,6 +40,17 @@ class TextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
+class ReviewPeriodField(forms.IntegerField):
+    """The review period in months: left empty (or absent from the form sent), the
+    article keeps the period it has, and the form is not changed by it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data):
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
@@ -47,7 +58,11 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
-        field_classes = {"hero_image": HeroImageField}
+        field_classes = {"hero_image": HeroImageField, "review_period_months": ReviewPeriodField}
+
+    def clean_review_period_months(self):
+        period = self.cleaned_data.get("review_period_months")
+        return period if period is not None else self.instance.review_period_months
 
 
 class SectionForm(forms.ModelForm):

@@ -475,3 +475,30 @@ def test_the_importer_finds_or_creates_reviewers_by_name(tmp_path, reviewer):
     assert second.reviewer.slug == "dr-ben-okafor"
     assert second.next_review_due is None
     assert Reviewer.objects.count() == 2
+
+
+def test_a_form_sent_without_a_review_period_keeps_the_articles(editor_client):
+    topic = make_topic()
+    article = make_article(slug="supervised-detox", topics=[topic], review_period_months=6)
+    data = article_form_data(topic, [], [], summary="Edited.")
+    del data["review_period_months"]
+
+    response = editor_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.summary, article.review_period_months) == ("Edited.", 6)
+
+
+@pytest.mark.parametrize("period", ["0", "61", "twelve"])
+def test_a_review_period_out_of_range_is_refused(editor_client, period):
+    topic = make_topic()
+    article = make_article(slug="supervised-detox", topics=[topic])
+    data = article_form_data(topic, [], [], review_period_months=period)
+
+    response = editor_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    assert response.status_code == 200
+    assert "review_period_months" in response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.review_period_months == 12
