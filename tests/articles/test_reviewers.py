@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles.importer import import_article_file
 from articles.models import Article, Reviewer, add_months
+from core.models import SiteSettings
 from tests.articles.test_admin import article_form_data, make_staff
 from tests.factories import make_article, make_reviewer, make_topic
 
@@ -502,3 +503,33 @@ def test_a_review_period_out_of_range_is_refused(editor_client, period):
     assert "review_period_months" in response.context["adminform"].form.errors
     article.refresh_from_db()
     assert article.review_period_months == 12
+
+
+def test_the_reviewers_page_costs_two_queries_and_a_cached_one_none(
+    client, settings, reviewer, django_assert_num_queries
+):
+    for _ in range(5):
+        make_article(reviewer=reviewer, topics=[make_topic()])
+    url = reviewer.get_absolute_url()
+    SiteSettings.load()  # read once and cached, as on a warm site
+
+    settings.PAGE_CACHE_SECONDS = 0
+    # The reviewer, their published articles.
+    with django_assert_num_queries(2):
+        assert client.get(url).status_code == 200
+
+    settings.PAGE_CACHE_SECONDS = 3600
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_an_overlong_reviewer_name_in_a_file_is_reported_not_stored(tmp_path):
+    from articles.importer import ArticleFormatError
+
+    path = article_file(tmp_path, "long.md", "slug: long", f"reviewer: Dr. {'A' * 160}")
+
+    with pytest.raises(ArticleFormatError, match="reviewer is 164 characters long"):
+        import_article_file(path)
+    assert not Reviewer.objects.exists()
+    assert not Article.objects.exists()
