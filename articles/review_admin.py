@@ -125,12 +125,6 @@ class ReviewCycleAdminMixin:
             by=request.user,
             note=data["note"],
         )
-        message = _("Marked as reviewed by %(reviewer)s on %(date)s.") % {
-            "reviewer": data["reviewer"],
-            "date": date_format(data["reviewed_on"], "DATE_FORMAT"),
-        }
-        for article in articles:
-            self.log_change(request, article, f"{message} {data['note']}".strip())
         self.message_user(
             request,
             ngettext(

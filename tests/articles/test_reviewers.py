@@ -167,6 +167,8 @@ def test_a_medical_reviewer_marks_an_article_reviewed(medical_reviewer_client, r
     assert article.next_review_due == add_months(today, 6)
     assert article.updated_at == updated_at
     entry = LogEntry.objects.get(object_id=str(article.pk))
+    assert entry.user.username == "doctor"
+    assert entry.is_change()
     assert "Marked as reviewed by Dr. Ana Ruiz" in entry.change_message
     assert "Doses checked." in entry.change_message
 
