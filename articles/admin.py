@@ -74,7 +74,6 @@ class ArticleAdmin(ReviewCycleAdminMixin, ValidatedLookupsMixin, admin.ModelAdmi
         "view_link",
     ]
     list_filter = [PublicationStateFilter, ReviewFilter, "is_featured", "allows_comments", "topics"]
-    list_select_related = ["reviewer"]
     actions = ["mark_reviewed_action"]
     search_fields = ["title", "slug", "summary", "author"]
     ordering = ["-updated_at"]
