@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ValidatedLookupsMixin
 
 from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
-from .models import FAQ, Article, PublicationState, Section, Topic
+from .models import FAQ, Article, PublicationState, Reviewer, Section, Topic
 from .preview_admin import ArticlePreviewAdminMixin
+from .review_admin import ReviewCycleAdminMixin, ReviewFilter
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -60,7 +61,9 @@ class FAQInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticlePreviewAdminMixin, ValidatedLookupsMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    ArticlePreviewAdminMixin, ReviewCycleAdminMixin, ValidatedLookupsMixin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
@@ -70,20 +73,40 @@ class ArticleAdmin(ArticlePreviewAdminMixin, ValidatedLookupsMixin, admin.ModelA
         "published_at",
         "is_featured",
         "updated_at",
+        "review_due",
         "view_link",
     ]
-    list_filter = [PublicationStateFilter, "is_featured", "allows_comments", "topics"]
+    list_filter = [PublicationStateFilter, ReviewFilter, "is_featured", "allows_comments", "topics"]
+    actions = ["mark_reviewed_action"]
     search_fields = ["title", "slug", "summary", "author"]
     ordering = ["-updated_at"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["topics"]
-    readonly_fields = ["hero_preview", "publication", "created_at", "updated_at", "old_slugs"]
+    readonly_fields = [
+        "hero_preview",
+        "publication",
+        "created_at",
+        "updated_at",
+        "old_slugs",
+        "reviewed_on",
+        "next_review_due",
+    ]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
-        (_("Credits and review"), {"fields": ["author", "reviewer", "reviewed_on"]}),
+        (
+            _("Credits and review"),
+            {
+                "fields": [
+                    "author",
+                    "reviewer",
+                    ("reviewed_on", "next_review_due"),
+                    "review_period_months",
+                ]
+            },
+        ),
         (
             _("Publishing"),
             {
@@ -179,6 +202,17 @@ class ArticleAdmin(ArticlePreviewAdminMixin, ValidatedLookupsMixin, admin.ModelA
                 article.title,
             )
         return format_html('<a href="{}">{}</a>', article.get_absolute_url(), _("View"))
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    list_display = ["name", "credentials", "has_public_page"]
+    list_filter = ["has_public_page"]
+    search_fields = ["name", "credentials"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "credentials", "bio", "has_public_page"]
+    formfield_overrides = TEXT_FIELDS
 
 
 @admin.register(Topic)

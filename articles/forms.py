@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Section, unique_anchor
+from .models import Article, Reviewer, Section, unique_anchor
 from .renditions import validate_hero_image
 
 
@@ -37,6 +40,17 @@ class TextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
+class ReviewPeriodField(forms.IntegerField):
+    """The review period in months: left empty (or absent from the form sent), the
+    article keeps the period it has, and the form is not changed by it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data):
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
@@ -44,7 +58,11 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
-        field_classes = {"hero_image": HeroImageField}
+        field_classes = {"hero_image": HeroImageField, "review_period_months": ReviewPeriodField}
+
+    def clean_review_period_months(self):
+        period = self.cleaned_data.get("review_period_months")
+        return period if period is not None else self.instance.review_period_months
 
 
 class SectionForm(forms.ModelForm):
@@ -87,3 +105,34 @@ class SectionFormSet(BaseInlineFormSet):
                 taken.add(anchor)
                 form.cleaned_data["anchor"] = form.instance.anchor = anchor
         super().clean()
+
+
+class MarkReviewedForm(forms.Form):
+    """ "Mark as reviewed": who reviewed the articles, when, and an optional note."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=Reviewer.objects.all(),
+        label=_("Medical reviewer"),
+        help_text=_("The clinician who checked the whole article."),
+    )
+    reviewed_on = forms.DateField(
+        label=_("Reviewed on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the review was finished; the next review falls due from it."),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was checked or changed; kept in each article's history."),
+    )
+
+    def clean_reviewed_on(self):
+        reviewed_on = self.cleaned_data["reviewed_on"]
+        if reviewed_on > timezone.localdate():
+            raise ValidationError(
+                _("A review cannot be recorded before it happens: choose today or an earlier day."),
+                code="review_in_future",
+            )
+        return reviewed_on

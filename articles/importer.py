@@ -38,7 +38,7 @@ from django.utils.text import slugify
 
 from core.models import SiteSettings
 
-from .models import FAQ, RESERVED_ANCHORS, Article, Section, Topic, unique_anchor
+from .models import FAQ, RESERVED_ANCHORS, Article, Reviewer, Section, Topic, unique_anchor
 
 FAQ_HEADINGS = {"frequently asked questions", "faq", "faqs"}
 REFERENCES_HEADINGS = {"references", "sources"}
@@ -48,6 +48,7 @@ FRONT_MATTER_KEYS = {
     "published_at",
     "author",
     "reviewer",
+    "reviewer_credentials",
     "reviewed_on",
     "topics",
     "featured",
@@ -69,6 +70,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 HEADING_WITH_ANCHOR = re.compile(r"^(?P<text>.*?)\s*\{#(?P<anchor>[^}]*)\}\s*$")
 VALID_ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOPIC_NAME_MAX_LENGTH = Topic._meta.get_field("name").max_length
+REVIEWER_TEXT_MAX_LENGTH = Reviewer._meta.get_field("name").max_length
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
@@ -189,6 +191,10 @@ class _Parser:
                     f"the topic name {too_long[0][:30]!r}... is longer than "
                     f"{TOPIC_NAME_MAX_LENGTH} characters",
                 )
+        elif key in {"reviewer", "reviewer_credentials"}:
+            if not isinstance(value, str):
+                self.fail(line, f"{key} must be text")
+            self.check_length(value, REVIEWER_TEXT_MAX_LENGTH, line, key)
         elif key in {"featured", "comments_open"}:
             if not isinstance(value, bool):
                 self.fail(line, f"{key} must be true or false")
@@ -420,8 +426,11 @@ def save_parsed_article(parsed):
         if "published_at" in meta:
             article.published_at = meta["published_at"]
         article.author = meta.get("author") or f"{SiteSettings.load().site_name} editorial team"
-        article.reviewer = meta.get("reviewer", "")
+        article.reviewer = _reviewer(meta)
         article.reviewed_on = meta.get("reviewed_on")
+        article.next_review_due = (
+            article.review_due_after(article.reviewed_on) if article.reviewed_on else None
+        )
         article.is_featured = meta.get("featured", False)
         article.allows_comments = meta.get("comments_open", True)
         article.seo_title = meta.get("seo_title", "")
@@ -433,6 +442,14 @@ def save_parsed_article(parsed):
         _replace_children(article, FAQ, parsed.faqs, parsed, _faq_fields)
         article.refresh_outline()
     return article, created
+
+
+def _reviewer(meta):
+    """The reviewer the front matter names (created if new), or None."""
+    name = meta.get("reviewer", "").strip()
+    if not name:
+        return None
+    return Reviewer.objects.for_name(name, credentials=meta.get("reviewer_credentials"))
 
 
 def import_article_file(path):

@@ -1,5 +1,6 @@
 """Articles: long medical-education pages made of ordered sections and an FAQ list."""
 
+import calendar
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -8,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Min, Q
 from django.template.loader import render_to_string
@@ -72,6 +74,95 @@ class Topic(models.Model):
         return reverse("articles:topic", kwargs={"slug": self.slug})
 
 
+DEFAULT_REVIEW_PERIOD_MONTHS = 12
+REVIEW_SOON_DAYS = 30
+
+
+def add_months(day, months):
+    """``day`` moved on by ``months`` calendar months, kept within the month
+    (January 31 plus one month is the last day of February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+class ReviewerQuerySet(models.QuerySet):
+    def with_public_page(self):
+        """Reviewers whose page readers may open."""
+        return self.filter(has_public_page=True)
+
+    def for_name(self, name, *, credentials=None):
+        """The reviewer called ``name``, created if new (with a free slug); its
+        credentials are set to ``credentials`` when given."""
+        name = " ".join(name.split())
+        reviewer = self.filter(name=name).first()
+        if reviewer is None:
+            taken = set(self.values_list("slug", flat=True))
+            reviewer = Reviewer(name=name, slug=unique_slug(name, taken, fallback="reviewer"))
+        if credentials is not None:
+            reviewer.credentials = " ".join(credentials.split())
+        if reviewer.pk is None or credentials is not None:
+            reviewer.save()
+        return reviewer
+
+
+class Reviewer(models.Model):
+    """A clinician who checks articles' medical content."""
+
+    name = models.CharField(
+        _("name"), max_length=150, unique=True, help_text=_("As shown to readers: Dr. Ana Ruiz.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=150,
+        unique=True,
+        help_text=_("The address of the reviewer's page: lowercase words joined by hyphens."),
+    )
+    credentials = models.CharField(
+        _("credentials"),
+        max_length=150,
+        blank=True,
+        help_text=_("Degrees and speciality, shown after the name: MD, addiction medicine."),
+    )
+    bio = models.TextField(
+        _("short bio"),
+        blank=True,
+        help_text=_("Markdown, a few sentences: training, practice, experience."),
+    )
+    bio_html = models.TextField(editable=False, default="")
+    has_public_page = models.BooleanField(
+        _("public page"),
+        default=False,
+        help_text=_(
+            "Readers can open a page with the name, credentials, bio and the articles "
+            "this person reviewed; the articles link to it."
+        ),
+    )
+
+    objects = ReviewerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("medical reviewer")
+        verbose_name_plural = _("medical reviewers")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:reviewer", kwargs={"slug": self.slug})
+
+    @property
+    def name_and_credentials(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
 class PublicationState(models.TextChoices):
     """What readers see of an article now (its status and times together)."""
 
@@ -128,8 +219,31 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_page(self):
         """What the article page shows: everything but the full-text document (about
-        20 KB for a long article), which is for search queries in PostgreSQL."""
-        return self.defer("search_vector")
+        20 KB for a long article), which is for search queries in PostgreSQL, with
+        the medical reviewer in the same query."""
+        return self.select_related("reviewer").defer(
+            "search_vector", "reviewer__bio", "reviewer__bio_html"
+        )
+
+    def review_overdue(self, today=None):
+        """Articles whose next medical review was due before ``today`` (the site's
+        date unless given); they stay public."""
+        return self.filter(next_review_due__lt=today or timezone.localdate())
+
+    def review_due_soon(self, today=None, days=REVIEW_SOON_DAYS):
+        """Articles whose next medical review falls due from ``today`` to ``days``
+        later."""
+        today = today or timezone.localdate()
+        return self.filter(
+            next_review_due__gte=today, next_review_due__lte=today + timedelta(days=days)
+        )
+
+    def never_reviewed(self):
+        """Articles without a medical review date."""
+        return self.filter(reviewed_on=None)
+
+    def drafts(self):
+        return self.filter(status=Article.Status.DRAFT)
 
     def renamed_from(self, old_slug):
         """Articles that were reachable at ``old_slug`` before a slug change."""
@@ -194,13 +308,28 @@ class Article(models.Model):
     author = models.CharField(
         _("author"), max_length=150, help_text=_("Name (and credentials) as shown.")
     )
-    reviewer = models.CharField(
-        _("medical reviewer"),
-        max_length=150,
+    reviewer = models.ForeignKey(
+        Reviewer,
+        verbose_name=_("medical reviewer"),
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
+        related_name="reviewed_articles",
         help_text=_("The clinician who checked the article's medical content."),
     )
-    reviewed_on = models.DateField(_("last medical review"), null=True, blank=True)
+    # Moved only by "Mark as reviewed" (articles/reviews.py), never by an ordinary
+    # edit: a review date says a clinician checked the whole article then.
+    reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    next_review_due = models.DateField(_("next review due"), null=True, blank=True)
+    review_period_months = models.PositiveSmallIntegerField(
+        _("review every (months)"),
+        default=DEFAULT_REVIEW_PERIOD_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "When the article is marked as reviewed, its next review falls due this many "
+            "months later."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -276,8 +405,10 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [("mark_reviewed", _("Can mark articles as medically reviewed"))]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_listing"),
+            models.Index(fields=["next_review_due"], name="article_review_due"),
             GinIndex(fields=["search_vector"], name="article_search"),
         ]
         constraints = [
@@ -310,6 +441,8 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.fill_publication_time()
+        if self.reviewed_on and not self.next_review_due:
+            self.next_review_due = self.review_due_after(self.reviewed_on)
         self.references_html = render_markdown(self.references)
         refresh_hero_renditions(self, is_new_upload=self.has_new_hero_upload)
         update_fields = kwargs.get("update_fields")
@@ -320,6 +453,10 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def review_due_after(self, reviewed_on):
+        """When the review after one made on ``reviewed_on`` falls due."""
+        return add_months(reviewed_on, self.review_period_months)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -535,6 +672,16 @@ class OrderedChild(models.Model):
             (model, [c for c in constraints if getattr(c, "deferrable", None) is None])
             for model, constraints in super().get_constraints()
         ]
+
+
+def unique_slug(text, taken, *, fallback, length=140):
+    """A slug made from ``text`` that is not in ``taken`` (numbered if it is)."""
+    base = slugify(text)[:length].strip("-") or fallback
+    slug, number = base, 2
+    while slug in taken:
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
 
 
 def unique_anchor(heading, taken):

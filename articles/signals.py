@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from core import caching
 
-from .models import FAQ, Article, Section, Topic
+from .models import FAQ, Article, Reviewer, Section, Topic
 
 
 def content_changed(sender, **kwargs):
@@ -52,7 +52,8 @@ def topic_deleted(sender, instance, **kwargs):
 
 
 def connect():
-    for model in (Article, Section, FAQ, Topic):
+    # A reviewer's name, credentials and page show on the pages of their articles.
+    for model in (Article, Section, FAQ, Topic, Reviewer):
         uid = f"articles.caching.{model._meta.model_name}"
         post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}.delete")

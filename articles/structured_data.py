@@ -35,6 +35,17 @@ def person(name):
     return {"@type": "Person", "name": name}
 
 
+def reviewer_person(reviewer, absolute_url):
+    """The medical reviewer as a ``Person``: credentials as its description, its page
+    as its url when readers may open it."""
+    data = person(reviewer.name)
+    if reviewer.credentials:
+        data["description"] = reviewer.credentials
+    if reviewer.has_public_page:
+        data["url"] = absolute_url(reviewer.get_absolute_url())
+    return data
+
+
 def publisher(site, absolute_url):
     return {
         "@type": "Organization",
@@ -63,7 +74,7 @@ def medical_web_page(article, *, site, absolute_url):
         "publisher": publisher(site, absolute_url),
     }
     if article.reviewer:
-        page["reviewedBy"] = person(article.reviewer)
+        page["reviewedBy"] = reviewer_person(article.reviewer, absolute_url)
     if article.reviewed_on:
         page["lastReviewed"] = article.reviewed_on.isoformat()
     if article.hero_image:

@@ -10,7 +10,7 @@ from django.views.generic import ListView
 
 from core import caching
 
-from .models import Article, PreviewLink, Topic
+from .models import Article, PreviewLink, Reviewer, Topic
 from .previews import banner_for, prepare_for_preview
 from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
 
@@ -165,6 +165,17 @@ def preview_gone(request, *, status):
     response = render(request, PREVIEW_GONE_TEMPLATE, status=status)
     response["Referrer-Policy"] = "no-referrer"
     return keep_private(response)
+
+
+@shared_page()
+def reviewer_detail(request, slug):
+    """A medical reviewer's page: who they are and the published articles they
+    reviewed (404 unless the reviewer has a public page)."""
+    reviewer = get_object_or_404(Reviewer.objects.with_public_page(), slug=slug)
+    articles = Article.objects.published().for_cards().newest_first().filter(reviewer=reviewer)
+    return render(
+        request, "articles/reviewer_detail.html", {"reviewer": reviewer, "articles": articles}
+    )
 
 
 SEARCH_RESULTS_PER_PAGE = 10

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "core",
     "articles",
     "comments",
+    # Reads articles and comments; nothing imports it.
+    "dashboard",
 ]
 
 MIDDLEWARE = [

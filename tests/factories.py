@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import FAQ, Article, Section, Topic
+from articles.models import FAQ, Article, Reviewer, Section, Topic
 
 _numbers = itertools.count(1)
 
@@ -17,6 +17,17 @@ def make_topic(**overrides):
     fields = {"name": f"Topic {number}", "slug": f"topic-{number}"}
     fields.update(overrides)
     return Topic.objects.create(**fields)
+
+
+def make_reviewer(**overrides):
+    number = next(_numbers)
+    fields = {
+        "name": f"Dr. Reviewer {number}",
+        "slug": f"reviewer-{number}",
+        "credentials": "MD, addiction medicine",
+    }
+    fields.update(overrides)
+    return Reviewer.objects.create(**fields)
 
 
 def make_article(*, sections=0, faqs=0, topics=(), **overrides):

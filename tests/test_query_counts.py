@@ -25,7 +25,7 @@ PAGES = {
     "/topics/opioids/": 4,
     # topics with their article counts
     "/topics/": 1,
-    # the article (with its stored outline, topics and comment count), related
+    # the article (with its reviewer, stored outline, topics and comment count), related
     # articles, approved comments
     "/articles/the-article/": 3,
     # any match?, count, page of matches, their sections and FAQs (best passages)

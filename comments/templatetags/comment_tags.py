@@ -1,9 +1,6 @@
 from django import template
-from django.db.models import Count, Q
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
-
-from comments.models import Comment
 
 register = template.Library()
 
@@ -20,18 +17,3 @@ def comment_date(value):
     hour = value.hour % 12 or 12
     day = f"{MONTHS[value.month]} {value.day}, {value.year:04d}"
     return f"{day} at {hour}:{value.minute:02d} {meridiem}"
-
-
-@register.inclusion_tag("admin/comments/pending_notice.html", takes_context=True)
-def pending_comments_notice(context):
-    """The admin index's "N comments awaiting moderation" box (moderators only).
-
-    Usage: ``{% pending_comments_notice %}`` in ``admin/index.html``.
-    """
-    user = context["request"].user
-    if not user.has_perm("comments.view_comment"):
-        return {"show": False}
-    counts = Comment.objects.pending().aggregate(
-        pending=Count("id"), urgent=Count("id", filter=Q(is_urgent=True))
-    )
-    return {"show": True, **counts}

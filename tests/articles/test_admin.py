@@ -26,7 +26,7 @@ def article_form_data(topic, sections, faqs, **overrides):
         "hero_alt": "",
         "author": "Editorial team",
         "reviewer": "",
-        "reviewed_on": "",
+        "review_period_months": "12",
         "status": "published",
         "published_at_0": "2026-01-05",
         "published_at_1": "09:00:00",
@@ -71,7 +71,7 @@ def test_editors_group_has_exactly_the_article_permissions():
 
     expected = {
         f"{action}_{model}"
-        for model in ("article", "section", "faq", "topic")
+        for model in ("article", "section", "faq", "topic", "reviewer")
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}

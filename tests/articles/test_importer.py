@@ -125,8 +125,9 @@ def test_good_file_creates_the_article_with_its_front_matter(imported):
     assert article.status == Article.Status.PUBLISHED
     assert article.published_at == datetime.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert article.author == "Dr. Ana Ruiz, MD"
-    assert article.reviewer == "Dr. Ben Okafor, MD"
+    assert article.reviewer.name == "Dr. Ben Okafor, MD"
     assert article.reviewed_on == datetime.date(2026, 2, 16)
+    assert article.next_review_due == datetime.date(2027, 2, 16)
     assert article.is_featured is True
     assert article.allows_comments is False
     assert article.seo_title == "Heroin withdrawal explained"
@@ -195,8 +196,9 @@ def test_missing_front_matter_values_get_defaults(tmp_path):
     assert article.status == Article.Status.DRAFT
     assert article.published_at is None
     assert article.author == "Harbor Recovery Center editorial team"
-    assert article.reviewer == ""
+    assert article.reviewer is None
     assert article.reviewed_on is None
+    assert article.next_review_due is None
     assert article.is_featured is False
     assert article.allows_comments is True
     assert article.seo_title == ""

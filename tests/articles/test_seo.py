@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from articles.models import Article
 from core.models import SiteSettings
-from tests.factories import make_article, make_faq, make_image_upload, make_topic
+from tests.factories import (
+    make_article,
+    make_faq,
+    make_image_upload,
+    make_reviewer,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +214,7 @@ def reviewed_article(media_root):
         title="Opioid withdrawal timeline",
         summary="What happens day by day.",
         author="Dana Lee, RN",
-        reviewer="Dr. Sam Ortiz, MD",
+        reviewer=make_reviewer(name="Dr. Sam Ortiz", credentials="MD", has_public_page=True),
         reviewed_on=timezone.now().date(),
         hero_image=make_image_upload(),
         hero_alt="A calendar",
@@ -234,7 +240,12 @@ def test_article_json_ld_describes_the_medical_page(client, reviewed_article):
     assert data["datePublished"] == article.published_at.isoformat()
     assert data["dateModified"] >= data["datePublished"]
     assert data["author"] == {"@type": "Person", "name": "Dana Lee, RN"}
-    assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Sam Ortiz, MD"}
+    assert data["reviewedBy"] == {
+        "@type": "Person",
+        "name": "Dr. Sam Ortiz",
+        "description": "MD",
+        "url": f"http://testserver{article.reviewer.get_absolute_url()}",
+    }
     assert data["lastReviewed"] == article.reviewed_on.isoformat()
     assert data["image"]["url"] == page.meta["og:image"]
     assert data["image"]["url"].startswith("http://testserver/media/")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from core.models import SiteSettings
-from tests.factories import make_article, make_faq, make_section, make_topic
+from tests.factories import make_article, make_faq, make_reviewer, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def long_article():
     opioids, withdrawal = make_topic(name="Opioids"), make_topic(name="Withdrawal")
     article = make_article(
         title="The physiology of withdrawal",
-        reviewer="Dr. A. Reviewer, MD",
+        reviewer=make_reviewer(name="Dr. A. Reviewer", credentials="MD"),
         reviewed_on=timezone.now().date(),
         references="- NIDA. *Heroin research report*. 2021.",
         topics=[opioids, withdrawal],
