@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
-from .models import FAQ, Article, PublicationState, Section, Topic
+from .forms import ArticleAdminForm, LibraryImageForm, SectionForm, SectionFormSet, TextField
+from .library import articles_using, refresh_texts_using
+from .models import FAQ, Article, LibraryImage, PublicationState, Section, Topic
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -180,3 +182,103 @@ class TopicAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+THUMBNAIL_WIDTH = 160
+
+
+@admin.register(LibraryImage)
+class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    """Pictures shown in section bodies and FAQ answers: upload once, describe, reuse."""
+
+    form = LibraryImageForm
+    list_display = ["thumbnail", "__str__", "snippet_to_copy", "caption", "uploaded_at"]
+    list_display_links = ["thumbnail", "__str__"]
+    list_filter = ["uploaded_at"]
+    search_fields = ["alt", "caption", "credit"]
+    ordering = ["-uploaded_at", "-pk"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["uploaded_by"]
+    readonly_fields = [
+        "thumbnail",
+        "snippet_to_copy",
+        "dimensions",
+        "used_in",
+        "uploaded_by",
+        "uploaded_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["file", "thumbnail", "snippet_to_copy", "dimensions"]}),
+        (_("Texts"), {"fields": ["alt", "caption", "credit"]}),
+        (_("Use"), {"fields": ["used_in", ("uploaded_by", "uploaded_at", "updated_at")]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+        if change:
+            # The sections and FAQs showing it store their HTML: render them again.
+            refresh_texts_using(obj)
+
+    def get_deleted_objects(self, objs, request):
+        # A picture still shown in an article is protected: the editor removes it
+        # from the texts first (Django's confirmation page then lists the articles).
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for image in objs:
+            for article in articles_using(image):
+                protected.append(
+                    format_html(
+                        '{}: <a href="{}">{}</a>',
+                        image,
+                        reverse("admin:articles_article_change", args=[article.pk]),
+                        article.title,
+                    )
+                )
+        return deleted, model_count, perms_needed, protected
+
+    @admin.display(description=_("Picture"))
+    def thumbnail(self, image):
+        if not image.pk or not image.file:
+            return "—"
+        picture = image.picture
+        width, height = (picture.width, picture.height) if picture else (image.width, image.height)
+        return format_html(
+            # Described by the row's text beside it: decorative here.
+            '<img class="library-thumbnail" src="{}" alt="" width="{}" height="{}">',
+            picture.smallest_src if picture else image.file.url,
+            THUMBNAIL_WIDTH,
+            round(THUMBNAIL_WIDTH * (height or 1) / (width or 1)),
+        )
+
+    @admin.display(description=_("Markdown to copy"))
+    def snippet_to_copy(self, image):
+        if not image.pk:
+            return _("Shown once the picture is saved.")
+        return format_html('<code class="library-snippet">{}</code>', image.snippet)
+
+    @admin.display(description=_("Size"))
+    def dimensions(self, image):
+        if not image.width:
+            return "—"
+        return _("%(width)s × %(height)s pixels") % {"width": image.width, "height": image.height}
+
+    @admin.display(description=_("Shown in"))
+    def used_in(self, image):
+        articles = articles_using(image) if image.pk else []
+        if not articles:
+            return _("No article yet.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a></li>',
+                (
+                    (reverse("admin:articles_article_change", args=[a.pk]), a.title)
+                    for a in articles
+                ),
+            ),
+        )

@@ -2,12 +2,13 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
 
-from .models import Article, Section, unique_anchor
-from .renditions import validate_hero_image
+from .models import Article, LibraryImage, Section, unique_anchor
+from .renditions import validate_picture
 
 
-class HeroImageField(forms.ImageField):
-    """An image field that decodes a new upload in full before Django's own check.
+class PictureField(forms.ImageField):
+    """An image field (hero or library picture) that decodes a new upload in full
+    before Django's own check.
 
     Django's ImageField only reads the header and runs Pillow's ``verify()``: a
     truncated file, a text chunk that inflates past Pillow's limit or a picture of
@@ -19,7 +20,7 @@ class HeroImageField(forms.ImageField):
     def to_python(self, data):
         if isinstance(data, UploadedFile) and data.size:
             data.seek(0)
-            validate_hero_image(data.read(), name=data.name)
+            validate_picture(data.read(), name=data.name)
             data.seek(0)
         return super().to_python(data)
 
@@ -44,7 +45,16 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
-        field_classes = {"hero_image": HeroImageField}
+        field_classes = {"hero_image": PictureField}
+
+
+class LibraryImageForm(forms.ModelForm):
+    """A library picture: the same upload rules as hero images."""
+
+    class Meta:
+        model = LibraryImage
+        fields = ["file", "alt", "caption", "credit"]
+        field_classes = {"file": PictureField}
 
 
 class SectionForm(forms.ModelForm):
