@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.http import JsonResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -42,7 +44,25 @@ class PublicationStateFilter(admin.SimpleListFilter):
 TEXT_FIELDS = {models.TextField: {"form_class": TextField}}
 
 
-class SectionInline(admin.StackedInline):
+class ImagePickerMixin:
+    """Markdown texts that may show library pictures advertise the picker's address;
+    static/js/image-picker.js adds an "Insert image" button beside them."""
+
+    picker_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.picker_fields and request.user.has_perm(
+            "articles.view_libraryimage"
+        ):
+            formfield.widget.attrs["data-image-picker"] = reverse(
+                "admin:articles_libraryimage_picker"
+            )
+        return formfield
+
+
+class SectionInline(ImagePickerMixin, admin.StackedInline):
+    picker_fields = ("body",)
     model = Section
     formfield_overrides = TEXT_FIELDS
     form = SectionForm
@@ -52,7 +72,8 @@ class SectionInline(admin.StackedInline):
     fields = [("position", "heading", "anchor"), "body"]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(ImagePickerMixin, admin.StackedInline):
+    picker_fields = ("answer",)
     model = FAQ
     formfield_overrides = TEXT_FIELDS
     extra = 0
@@ -81,6 +102,11 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     filter_horizontal = ["topics"]
     readonly_fields = ["hero_preview", "publication", "created_at", "updated_at", "old_slugs"]
     save_on_top = True
+
+    class Media:
+        js = ["js/image-picker.js"]
+        css = {"all": ["css/image-picker.css"]}
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
@@ -185,6 +211,8 @@ class TopicAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
 
 
 THUMBNAIL_WIDTH = 160
+# Enough to scroll through; the picker's search finds older ones.
+PICKER_SIZE = 60
 
 
 @admin.register(LibraryImage)
@@ -213,6 +241,36 @@ class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         (_("Texts"), {"fields": ["alt", "caption", "credit"]}),
         (_("Use"), {"fields": ["used_in", ("uploaded_by", "uploaded_at", "updated_at")]}),
     ]
+
+    def get_urls(self):
+        picker = path(
+            "picker/",
+            self.admin_site.admin_view(self.picker_view),
+            name="articles_libraryimage_picker",
+        )
+        return [picker, *super().get_urls()]
+
+    def picker_view(self, request):
+        """The newest pictures (or those matching ``q``) for the "Insert image" picker,
+        as JSON: number, description, snippet and thumbnail."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        images = self.get_queryset(request).order_by("-uploaded_at", "-pk")
+        query = request.GET.get("q", "").strip()[:100]
+        if query:
+            images = images.filter(Q(alt__icontains=query) | Q(caption__icontains=query))
+        rows = []
+        for image in images[:PICKER_SIZE]:
+            picture = image.picture
+            rows.append(
+                {
+                    "id": image.pk,
+                    "label": str(image),
+                    "snippet": image.snippet,
+                    "thumbnail": picture.smallest_src if picture else image.file.url,
+                }
+            )
+        return JsonResponse({"images": rows})
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -556,3 +556,46 @@ def test_clean_hero_files_keeps_library_pictures(media_root, time_machine):
     assert stored_files(media_root) == used
     assert len(used) == 7 and (media_root / image.file.name) in used
     assert "Deleted 1 unused files" in out.getvalue()
+
+
+# --- The picker -------------------------------------------------------------------------
+
+
+def test_the_picker_lists_pictures_for_editors_and_searches(client, editor, media_root):
+    nurse = make_library_image()
+    make_library_image(alt="A family walking on a beach.")
+    url = reverse("admin:articles_libraryimage_picker")
+
+    everything = client.get(url).json()["images"]
+    found = client.get(url, {"q": "nurse"}).json()["images"]
+
+    assert len(everything) == 2
+    assert found == [
+        {
+            "id": nurse.pk,
+            "label": str(nurse),
+            "snippet": f"![](image:{nurse.pk})",
+            "thumbnail": nurse.picture.smallest_src,
+        }
+    ]
+
+
+def test_the_article_form_offers_the_picker_beside_bodies_and_answers(client, editor):
+    page = client.get(reverse("admin:articles_article_add")).content.decode()
+
+    picker = reverse("admin:articles_libraryimage_picker")
+    assert re.search(
+        rf'<textarea name="sections-__prefix__-body"[^>]*data-image-picker="{picker}"', page
+    )
+    assert re.search(
+        rf'<textarea name="faqs-__prefix__-answer"[^>]*data-image-picker="{picker}"', page
+    )
+    assert not re.search(r'<textarea name="references"[^>]*data-image-picker', page)
+    assert "js/image-picker.js" in page
+
+
+def test_a_moderator_gets_no_picker(client, media_root):
+    make_library_image()
+    client.force_login(make_staff("moderator", groups=["Moderators"]))
+
+    assert client.get(reverse("admin:articles_libraryimage_picker")).status_code == 403
