@@ -599,3 +599,19 @@ def test_a_moderator_gets_no_picker(client, media_root):
     client.force_login(make_staff("moderator", groups=["Moderators"]))
 
     assert client.get(reverse("admin:articles_libraryimage_picker")).status_code == 403
+
+
+def test_refresh_articles_renders_bodies_again_after_a_change_made_with_sql(media_root):
+    image = make_library_image()
+    article = make_article()
+    section = make_section(article, body=f"![](image:{image.pk})")
+    faq = make_faq(article, answer=f"![](image:{image.pk})")
+    LibraryImage.objects.filter(pk=image.pk).update(alt="Changed with SQL.")
+
+    call_command("refresh_articles", stdout=io.StringIO())
+
+    section.refresh_from_db()
+    faq.refresh_from_db()
+    article.refresh_from_db()
+    for html in (section.body_html, faq.answer_html, article.outline_html):
+        assert 'alt="Changed with SQL."' in html
