@@ -105,7 +105,7 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
 
     class Media:
         js = ["js/image-picker.js"]
-        css = {"all": ["css/image-picker.css"]}
+        css = {"all": ["css/image-library.css"]}
 
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
@@ -220,8 +220,12 @@ class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     """Pictures shown in section bodies and FAQ answers: upload once, describe, reuse."""
 
     form = LibraryImageForm
+
+    class Media:
+        css = {"all": ["css/image-library.css"]}
+
     list_display = ["thumbnail", "__str__", "snippet_to_copy", "caption", "uploaded_at"]
-    list_display_links = ["thumbnail", "__str__"]
+    list_display_links = ["__str__"]
     list_filter = ["uploaded_at"]
     search_fields = ["alt", "caption", "credit"]
     ordering = ["-uploaded_at", "-pk"]
