@@ -615,3 +615,25 @@ def test_refresh_articles_renders_bodies_again_after_a_change_made_with_sql(medi
     article.refresh_from_db()
     for html in (section.body_html, faq.answer_html, article.outline_html):
         assert 'alt="Changed with SQL."' in html
+
+
+def test_make_hero_renditions_makes_library_renditions_again(media_root):
+    image = make_library_image()
+    section = make_section(make_article(), body=f"![](image:{image.pk})")
+    LibraryImage.objects.filter(pk=image.pk).update(renditions={})
+
+    call_command("make_hero_renditions", "--missing-only", stdout=io.StringIO())
+
+    image.refresh_from_db()
+    section.refresh_from_db()
+    assert len(image.renditions["files"]) == 6
+    assert image.picture.webp_srcset in section.body_html
+
+
+def test_the_faq_answer_in_structured_data_leaves_the_figure_out(media_root):
+    image = make_library_image()
+    article = make_article()
+    make_faq(article, answer=f"Yes, with care.\n\n![](image:{image.pk})")
+    article.refresh_from_db()
+
+    assert article.faq_entries == [["Question number 1?", "Yes, with care."]]
