@@ -210,7 +210,7 @@ class TopicAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-THUMBNAIL_WIDTH = 160
+THUMBNAIL_WIDTH = 120
 # Enough to scroll through; the picker's search finds older ones.
 PICKER_SIZE = 60
 
@@ -224,8 +224,8 @@ class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/image-library.css"]}
 
-    list_display = ["thumbnail", "__str__", "snippet_to_copy", "caption", "uploaded_at"]
-    list_display_links = ["__str__"]
+    list_display = ["thumbnail", "description", "snippet_to_copy", "caption", "uploaded_at"]
+    list_display_links = ["description"]
     list_filter = ["uploaded_at"]
     search_fields = ["alt", "caption", "credit"]
     ordering = ["-uploaded_at", "-pk"]
@@ -301,6 +301,10 @@ class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
                     )
                 )
         return deleted, model_count, perms_needed, protected
+
+    @admin.display(description=_("Description"), ordering="alt")
+    def description(self, image):
+        return str(image)
 
     @admin.display(description=_("Picture"))
     def thumbnail(self, image):
