@@ -1,15 +1,19 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.http import JsonResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
-from .models import FAQ, Article, PublicationState, Reviewer, Section, Topic
+from .forms import ArticleAdminForm, LibraryImageForm, SectionForm, SectionFormSet, TextField
+from .library import articles_using, refresh_texts_using
+from .models import FAQ, Article, LibraryImage, PublicationState, Reviewer, Section, Topic
 from .preview_admin import ArticlePreviewAdminMixin
 from .review_admin import ReviewCycleAdminMixin, ReviewFilter
 
@@ -42,7 +46,25 @@ class PublicationStateFilter(admin.SimpleListFilter):
 TEXT_FIELDS = {models.TextField: {"form_class": TextField}}
 
 
-class SectionInline(admin.StackedInline):
+class ImagePickerMixin:
+    """Markdown texts that may show library pictures advertise the picker's address;
+    static/js/image-picker.js adds an "Insert image" button beside them."""
+
+    picker_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.picker_fields and request.user.has_perm(
+            "articles.view_libraryimage"
+        ):
+            formfield.widget.attrs["data-image-picker"] = reverse(
+                "admin:articles_libraryimage_picker"
+            )
+        return formfield
+
+
+class SectionInline(ImagePickerMixin, admin.StackedInline):
+    picker_fields = ("body",)
     model = Section
     formfield_overrides = TEXT_FIELDS
     form = SectionForm
@@ -52,7 +74,8 @@ class SectionInline(admin.StackedInline):
     fields = [("position", "heading", "anchor"), "body"]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(ImagePickerMixin, admin.StackedInline):
+    picker_fields = ("answer",)
     model = FAQ
     formfield_overrides = TEXT_FIELDS
     extra = 0
@@ -93,6 +116,11 @@ class ArticleAdmin(
         "next_review_due",
     ]
     save_on_top = True
+
+    class Media:
+        js = ["js/image-picker.js"]
+        css = {"all": ["css/image-library.css"]}
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
@@ -221,3 +249,143 @@ class TopicAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+THUMBNAIL_WIDTH = 120
+# Enough to scroll through; the picker's search finds older ones.
+PICKER_SIZE = 60
+
+
+@admin.register(LibraryImage)
+class LibraryImageAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    """Pictures shown in section bodies and FAQ answers: upload once, describe, reuse."""
+
+    form = LibraryImageForm
+
+    class Media:
+        css = {"all": ["css/image-library.css"]}
+
+    list_display = ["thumbnail", "description", "snippet_to_copy", "caption", "uploaded_at"]
+    list_display_links = ["description"]
+    list_filter = ["uploaded_at"]
+    search_fields = ["alt", "caption", "credit"]
+    ordering = ["-uploaded_at", "-pk"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["uploaded_by"]
+    readonly_fields = [
+        "thumbnail",
+        "snippet_to_copy",
+        "dimensions",
+        "used_in",
+        "uploaded_by",
+        "uploaded_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["file", "thumbnail", "snippet_to_copy", "dimensions"]}),
+        (_("Texts"), {"fields": ["alt", "caption", "credit"]}),
+        (_("Use"), {"fields": ["used_in", ("uploaded_by", "uploaded_at", "updated_at")]}),
+    ]
+
+    def get_urls(self):
+        picker = path(
+            "picker/",
+            self.admin_site.admin_view(self.picker_view),
+            name="articles_libraryimage_picker",
+        )
+        return [picker, *super().get_urls()]
+
+    def picker_view(self, request):
+        """The newest pictures (or those matching ``q``) for the "Insert image" picker,
+        as JSON: number, description, snippet and thumbnail."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        images = self.get_queryset(request).order_by("-uploaded_at", "-pk")
+        query = request.GET.get("q", "").strip()[:100]
+        if query:
+            images = images.filter(Q(alt__icontains=query) | Q(caption__icontains=query))
+        rows = []
+        for image in images[:PICKER_SIZE]:
+            picture = image.picture
+            rows.append(
+                {
+                    "id": image.pk,
+                    "label": str(image),
+                    "snippet": image.snippet,
+                    "thumbnail": picture.smallest_src if picture else image.file.url,
+                }
+            )
+        return JsonResponse({"images": rows})
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+        if change:
+            # The sections and FAQs showing it store their HTML: render them again.
+            refresh_texts_using(obj)
+
+    def get_deleted_objects(self, objs, request):
+        # A picture still shown in an article is protected: the editor removes it
+        # from the texts first (Django's confirmation page then lists the articles).
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for image in objs:
+            for article in articles_using(image):
+                protected.append(
+                    format_html(
+                        '{}: <a href="{}">{}</a>',
+                        image,
+                        reverse("admin:articles_article_change", args=[article.pk]),
+                        article.title,
+                    )
+                )
+        return deleted, model_count, perms_needed, protected
+
+    @admin.display(description=_("Description"), ordering="alt")
+    def description(self, image):
+        return str(image)
+
+    @admin.display(description=_("Picture"))
+    def thumbnail(self, image):
+        if not image.pk or not image.file:
+            return "—"
+        picture = image.picture
+        width, height = (picture.width, picture.height) if picture else (image.width, image.height)
+        return format_html(
+            # Described by the row's text beside it: decorative here.
+            '<img class="library-thumbnail" src="{}" alt="" width="{}" height="{}">',
+            picture.smallest_src if picture else image.file.url,
+            THUMBNAIL_WIDTH,
+            round(THUMBNAIL_WIDTH * (height or 1) / (width or 1)),
+        )
+
+    @admin.display(description=_("Markdown to copy"))
+    def snippet_to_copy(self, image):
+        if not image.pk:
+            return _("Shown once the picture is saved.")
+        return format_html('<code class="library-snippet">{}</code>', image.snippet)
+
+    @admin.display(description=_("Size"))
+    def dimensions(self, image):
+        if not image.width:
+            return "—"
+        return _("%(width)s × %(height)s pixels") % {"width": image.width, "height": image.height}
+
+    @admin.display(description=_("Shown in"))
+    def used_in(self, image):
+        articles = articles_using(image) if image.pk else []
+        if not articles:
+            return _("No article yet.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a></li>',
+                (
+                    (reverse("admin:articles_article_change", args=[a.pk]), a.title)
+                    for a in articles
+                ),
+            ),
+        )

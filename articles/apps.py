@@ -8,15 +8,16 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self):
-        from .renditions import delete_files_of_deleted_article
+        from .renditions import delete_files_of_deleted_row
 
-        # A signal rather than Article.delete(): bulk deletes (admin action,
-        # queryset.delete()) do not call delete() but do send post_delete.
-        post_delete.connect(
-            delete_files_of_deleted_article,
-            sender=self.get_model("Article"),
-            dispatch_uid="articles.delete_hero_files",
-        )
+        # A signal rather than delete(): bulk deletes (admin action, queryset.delete())
+        # do not call delete() but do send post_delete.
+        for model_name in ("Article", "LibraryImage"):
+            post_delete.connect(
+                delete_files_of_deleted_row,
+                sender=self.get_model(model_name),
+                dispatch_uid=f"articles.delete_picture_files.{model_name}",
+            )
 
         from . import signals
 

@@ -5,12 +5,13 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Reviewer, Section, unique_anchor
-from .renditions import validate_hero_image
+from .models import Article, LibraryImage, Reviewer, Section, unique_anchor
+from .renditions import validate_picture
 
 
-class HeroImageField(forms.ImageField):
-    """An image field that decodes a new upload in full before Django's own check.
+class PictureField(forms.ImageField):
+    """An image field (hero or library picture) that decodes a new upload in full
+    before Django's own check.
 
     Django's ImageField only reads the header and runs Pillow's ``verify()``: a
     truncated file, a text chunk that inflates past Pillow's limit or a picture of
@@ -22,7 +23,7 @@ class HeroImageField(forms.ImageField):
     def to_python(self, data):
         if isinstance(data, UploadedFile) and data.size:
             data.seek(0)
-            validate_hero_image(data.read(), name=data.name)
+            validate_picture(data.read(), name=data.name)
             data.seek(0)
         return super().to_python(data)
 
@@ -58,11 +59,20 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
-        field_classes = {"hero_image": HeroImageField, "review_period_months": ReviewPeriodField}
+        field_classes = {"hero_image": PictureField, "review_period_months": ReviewPeriodField}
 
     def clean_review_period_months(self):
         period = self.cleaned_data.get("review_period_months")
         return period if period is not None else self.instance.review_period_months
+
+
+class LibraryImageForm(forms.ModelForm):
+    """A library picture: the same upload rules as hero images."""
+
+    class Meta:
+        model = LibraryImage
+        fields = ["file", "alt", "caption", "credit"]
+        field_classes = {"file": PictureField}
 
 
 class SectionForm(forms.ModelForm):

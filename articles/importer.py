@@ -88,6 +88,8 @@ class ParsedSection:
     anchor: str
     body: str
     line: int
+    # The file's line holding the body's first line.
+    body_line: int = 0
 
 
 @dataclass
@@ -95,6 +97,7 @@ class ParsedFAQ:
     question: str
     answer: str
     line: int
+    answer_line: int = 0
 
 
 @dataclass
@@ -108,6 +111,7 @@ class ParsedArticle:
     references: str = ""
     title_line: int = 1
     summary_line: int = 1
+    references_line: int = 1
     # Line of each front matter key, to point at the culprit of a save-time error.
     front_matter_lines: dict = field(default_factory=dict)
 
@@ -312,12 +316,14 @@ class _Parser:
                     self.fail(line, "there is already a references part")
                 part = "references"
                 article.references = _text(body_lines)
+                article.references_line = _first_line(body_lines, line)
             elif part == "references":
                 self.fail(line, "nothing may follow the references list")
             elif part == "faq":
                 self.fail(line, "sections must come before the FAQ part")
             else:
                 self.add_section(article, heading, _text(body_lines), line, anchors)
+                article.sections[-1].body_line = _first_line(body_lines, line)
         if not article.sections:
             self.fail(article.title_line, "the article needs at least one '## Section'")
 
@@ -332,6 +338,7 @@ class _Parser:
             self.fail(line, "the FAQ part has no '### Question' headings")
         for _level, question, question_line, answer_lines in questions:
             self.add_faq(article, question, _text(answer_lines), question_line)
+            article.faqs[-1].answer_line = _first_line(answer_lines, question_line)
 
     def add_section(self, article, heading, body, line, anchors):
         match = HEADING_WITH_ANCHOR.match(heading)
@@ -376,6 +383,11 @@ def _paragraphs(numbered_lines):
             paragraphs.append((current[0][0], " ".join(part for _n, part in current)))
             current = []
     return paragraphs
+
+
+def _first_line(numbered_lines, default):
+    """The file's line where ``_text(numbered_lines)`` starts."""
+    return next((number for number, text in numbered_lines if text), default)
 
 
 def _text(numbered_lines):
@@ -435,7 +447,12 @@ def save_parsed_article(parsed):
         article.allows_comments = meta.get("comments_open", True)
         article.seo_title = meta.get("seo_title", "")
         article.meta_description = meta.get("meta_description", "")
-        _validate(article, parsed, _article_error_line(parsed))
+        _validate(
+            article,
+            parsed,
+            _article_error_line(parsed),
+            text_lines={"references": parsed.references_line},
+        )
         article.save()
         article.topics.set(_topics(meta.get("topics", [])))
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
@@ -465,13 +482,24 @@ def _faq_fields(item):
     return {"question": item.question, "answer": item.answer}
 
 
+# The field of each child holding Markdown, and the attribute of its first line.
+TEXT_LINES = {Section: ("body", "body_line"), FAQ: ("answer", "answer_line")}
+
+
 def _replace_children(article, model, items, parsed, fields_of):
     existing = {child.position: child for child in model.objects.filter(article=article)}
     for position, item in enumerate(items, start=1):
         child = existing.pop(position, None) or model(article=article, position=position)
         for name, value in fields_of(item).items():
             setattr(child, name, value)
-        _validate(child, parsed, item.line, exclude=["article"])
+        field, line_attribute = TEXT_LINES[model]
+        _validate(
+            child,
+            parsed,
+            item.line,
+            exclude=["article"],
+            text_lines={field: getattr(item, line_attribute)},
+        )
         child.save()
     model.objects.filter(pk__in=[child.pk for child in existing.values()]).delete()
 
@@ -506,15 +534,38 @@ def _article_error_line(parsed):
     return line_of
 
 
-def _validate(instance, parsed, line, exclude=None):
-    """full_clean() ``instance``; report errors at ``line`` (or ``line(field)``)."""
+def _validate(instance, parsed, line, exclude=None, text_lines=None):
+    """full_clean() ``instance``; report errors at ``line`` (or ``line(field)``).
+
+    ``text_lines`` maps a Markdown field to the file's line of its first line: an
+    error there that names its line in the text (a refused picture) is reported at
+    that line of the file.
+    """
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
-        if callable(line):
+        text_line = _text_error_line(error, text_lines or {})
+        if text_line is not None:
+            line = text_line
+        elif callable(line):
             line = min(line(name) for name in error.message_dict)
         reasons = "; ".join(
             f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
             for name, messages in error.message_dict.items()
         )
         raise ArticleFormatError(parsed.source, line, reasons) from None
+
+
+def _text_error_line(error, text_lines):
+    """The file's line of the first error in ``error`` that names a line of a text.
+
+    Such errors are made to name the file's line too, so the report reads the same
+    number twice rather than two different ones.
+    """
+    found = None
+    for name, first_line in text_lines.items():
+        for item in getattr(error, "error_dict", {}).get(name, []):
+            if item.params and "line" in item.params:
+                item.params = {**item.params, "line": first_line + item.params["line"] - 1}
+                found = item.params["line"] if found is None else min(found, item.params["line"])
+    return found

@@ -3,10 +3,21 @@
 markdown-it-py renders CommonMark with raw HTML switched off; nh3 then keeps only
 the tags and attributes an article body needs, so nothing an editor pastes can
 carry a script, a style or an event handler onto the page.
+
+Pictures come from the image library only, written ``![description](image:42)`` in
+a paragraph of their own. nh3 allows no ``<img>``: such a paragraph is replaced by a
+random placeholder before sanitising, and the placeholder by the trusted
+``<figure>`` markup (from a template, see ``articles.models.render_body``) after it,
+so nothing an editor writes reaches the picture's attributes but escaped alt text.
 """
+
+import re
+import secrets
+from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 # Section headings are <h2> on the page and the title is the only <h1>, so any
 # heading written inside a body starts at <h3>.
@@ -52,23 +63,104 @@ _markdown = MarkdownIt("commonmark", {"html": False, "typographer": True}).enabl
 )
 
 
-def render_markdown(text: str) -> str:
-    """Return sanitised HTML for the Markdown ``text`` (empty string for empty text)."""
+# The address of a picture in the image library, by its number.
+LIBRARY_TARGET = re.compile(r"^image:([1-9][0-9]{0,9})$")
+BREAKS = {"softbreak", "hardbreak"}
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    """A Markdown image in a text: where, what it points at, and how it is written.
+
+    ``line`` counts from 1 in the text; ``image_id`` is the library number, or None
+    when the image points anywhere else; ``is_alone`` is whether it is the only
+    thing in its paragraph (a ``<figure>`` cannot sit inside a sentence).
+    """
+
+    line: int
+    alt: str
+    target: str
+    image_id: int | None
+    is_alone: bool
+
+
+def _images(tokens, env):
+    """Yield (inline token, ImageReference) for every image in parsed ``tokens``."""
+    block_line = 0
+    for index, token in enumerate(tokens):
+        if token.map:
+            block_line = token.map[0]
+        if token.type != "inline" or not token.children:
+            continue
+        in_paragraph = index > 0 and tokens[index - 1].type == "paragraph_open"
+        content = [
+            child for child in token.children if child.content.strip() or child.type != "text"
+        ]
+        breaks = 0
+        for child in token.children:
+            if child.type in BREAKS:
+                breaks += 1
+            if child.type != "image":
+                continue
+            target = str(child.attrs.get("src", ""))
+            match = LIBRARY_TARGET.match(target)
+            yield (
+                token,
+                ImageReference(
+                    line=block_line + breaks + 1,
+                    alt=_markdown.renderer.renderInlineAsText(
+                        child.children or [], _markdown.options, env
+                    ).strip(),
+                    target=target,
+                    image_id=int(match.group(1)) if match else None,
+                    is_alone=in_paragraph and content == [child],
+                ),
+            )
+
+
+def image_references(text: str) -> list[ImageReference]:
+    """Return the Markdown images in ``text``, in order (none for empty text)."""
+    if not text or not text.strip():
+        return []
+    env = {}
+    return [reference for _token, reference in _images(_markdown.parse(text, env), env)]
+
+
+def render_markdown(text: str, figure=None) -> str:
+    """Return sanitised HTML for the Markdown ``text`` (empty string for empty text).
+
+    ``figure(reference)`` returns the trusted markup for an ``ImageReference`` that
+    is alone in its paragraph, or None; any other image is dropped by nh3.
+    """
     if not text or not text.strip():
         return ""
-    tokens = _markdown.parse(text)
+    env = {}
+    tokens = _markdown.parse(text, env)
     for token in tokens:
         if token.type in {"heading_open", "heading_close"}:
             level = max(int(token.tag[1]), LOWEST_BODY_HEADING)
             token.tag = f"h{level}"
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return nh3.clean(
+    figures = {}
+    if figure is not None:
+        prefix = f"figure-{secrets.token_hex(8)}-"
+        for token, reference in list(_images(tokens, env)):
+            markup = figure(reference) if reference.is_alone else None
+            if markup is not None:
+                key = f"{prefix}{len(figures)}"
+                figures[key] = markup
+                token.children = [Token("text", "", 0, content=key)]
+    html = _markdown.renderer.render(tokens, _markdown.options, env)
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
-    ).strip()
+    )
+    for key, markup in figures.items():
+        # The paragraph's <p>, or nothing in a tight list item.
+        html = html.replace(f"<p>{key}</p>", markup).replace(key, markup)
+    return html.strip()
 
 
 def count_words(text: str) -> int:

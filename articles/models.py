@@ -15,15 +15,24 @@ from django.db.models import Count, F, Min, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from .markdown import count_words, render_markdown
-from .renditions import HeroPicture, hero_upload_name, refresh_hero_renditions
+from .markdown import count_words, image_references, render_markdown
+from .renditions import (
+    HERO_FIELDS,
+    LIBRARY_FIELDS,
+    Picture,
+    hero_upload_name,
+    library_upload_name,
+    refresh_hero_renditions,
+    refresh_renditions,
+)
 from .structured_data import faq_entries
 
 WORDS_READ_PER_MINUTE = 220
 OUTLINE_TEMPLATE = "articles/includes/article_outline.html"
+FIGURE_TEMPLATE = "articles/includes/figure.html"
 
 # Element ids the article page uses itself; a section anchor must not take one.
 RESERVED_ANCHORS = frozenset(
@@ -170,6 +179,183 @@ class PublicationState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     PUBLISHED = "published", _("Published")
     EXPIRED = "expired", _("Expired")
+
+
+class LibraryImage(models.Model):
+    """A picture uploaded once and shown in section bodies and FAQ answers.
+
+    Editors write ``![description](image:NUMBER)`` in a paragraph of its own; saving
+    the section renders it as a ``<figure>`` (``render_body``). An empty description
+    there means this image's ``alt``.
+    """
+
+    file = models.ImageField(
+        _("picture"),
+        upload_to=library_upload_name,
+        width_field="width",
+        height_field="height",
+        help_text=_("JPEG, PNG or WebP. Resized copies are made for phones and screens."),
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Resized copies, written by articles/renditions.py when the picture changes.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    alt = models.CharField(
+        _("description (alt text)"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "What the picture shows, for people who cannot see it. An article can say "
+            "it differently: ![its own description](image:NUMBER). Publishing needs "
+            "one or the other."
+        ),
+    )
+    caption = models.CharField(
+        _("caption"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional text shown under the picture, for everyone."),
+    )
+    credit = models.CharField(
+        _("credit"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who made the picture and its licence, e.g. “Photo: Jane Doe, CC BY 4.0”."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    picture_fields = LIBRARY_FIELDS
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("library image")
+        verbose_name_plural = _("image library")
+
+    def __str__(self):
+        text = self.alt or self.caption
+        return Truncator(text).chars(60) if text else _("Image %(number)s") % {"number": self.pk}
+
+    def save(self, *args, **kwargs):
+        refresh_renditions(self, LIBRARY_FIELDS, is_new_upload=self.has_new_upload)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "file" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "renditions", "width", "height"}
+        super().save(*args, **kwargs)
+        self.loaded_file_name = self.file.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # As Article.from_db: a different name on save is a new upload.
+        instance = super().from_db(db, field_names, values)
+        if "file" in field_names:
+            instance.loaded_file_name = values[field_names.index("file")]
+        return instance
+
+    @property
+    def has_new_upload(self):
+        name = self.file.name
+        return bool(name) and name != getattr(self, "loaded_file_name", None)
+
+    @property
+    def snippet(self):
+        """What an editor writes in a body to show this picture."""
+        return f"![](image:{self.pk})"
+
+    @property
+    def picture(self):
+        """The ``<picture>`` sources (a ``Picture``), or None without renditions."""
+        return Picture.from_record(self.renditions)
+
+    def figure_html(self, alt=""):
+        """The ``<figure>`` markup of this picture, described by ``alt`` or its own alt."""
+        return render_to_string(
+            FIGURE_TEMPLATE, {"image": self, "picture": self.picture, "alt": alt or self.alt}
+        )
+
+
+def render_body(text):
+    """Sanitised HTML of a section body or FAQ answer, with library pictures as
+    ``<figure>``s (one query when the text has any, none otherwise).
+
+    The one rendering of body Markdown: saving, re-rendering after a library image
+    changes, and any preview use it.
+    """
+    ids = {reference.image_id for reference in image_references(text) if reference.image_id}
+    if not ids:
+        return render_markdown(text)
+    images = LibraryImage.objects.in_bulk(ids)
+
+    def figure(reference):
+        image = images.get(reference.image_id)
+        return image.figure_html(alt=reference.alt) if image else None
+
+    return render_markdown(text, figure=figure)
+
+
+def image_error(reference, message, code):
+    target = Truncator(reference.target).chars(60)
+    return ValidationError(
+        message,
+        code=code,
+        params={"line": reference.line, "target": target, "id": reference.image_id},
+    )
+
+
+def validate_library_images(text):
+    """Refuse Markdown images that are not library pictures in a paragraph of their own.
+
+    Each error has ``params["line"]``, the line in ``text`` (the importer reports the
+    file's line from it).
+    """
+    references = image_references(text)
+    ids = {reference.image_id for reference in references if reference.image_id}
+    known = (
+        set(LibraryImage.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    )
+    errors = []
+    for reference in references:
+        if reference.image_id is None:
+            message = _(
+                "Line %(line)s: the picture “%(target)s” is not in the image library. "
+                "Upload it under Articles › Image library, then write "
+                "![description](image:NUMBER) with its number."
+            )
+            errors.append(image_error(reference, message, "foreign_image"))
+        elif reference.image_id not in known:
+            message = _("Line %(line)s: there is no picture number %(id)s in the image library.")
+            errors.append(image_error(reference, message, "unknown_image"))
+        elif not reference.is_alone:
+            message = _(
+                "Line %(line)s: put the picture %(target)s in a paragraph of its own, "
+                "with an empty line before and after it."
+            )
+            errors.append(image_error(reference, message, "image_not_alone"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_no_images(text):
+    """Refuse any Markdown image (the references list shows none)."""
+    errors = [
+        image_error(
+            reference,
+            _("Line %(line)s: references cannot show pictures; put “%(target)s” in a section."),
+            "image_in_references",
+        )
+        for reference in image_references(text)
+    ]
+    if errors:
+        raise ValidationError(errors)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -368,6 +554,7 @@ class Article(models.Model):
         _("references"),
         blank=True,
         help_text=_("Markdown list of sources: title, publisher and year."),
+        validators=[validate_no_images],
     )
     references_html = models.TextField(editable=False, default="")
     seo_title = models.CharField(
@@ -400,6 +587,7 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+    picture_fields = HERO_FIELDS
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -546,12 +734,12 @@ class Article(models.Model):
 
     @property
     def hero_picture(self):
-        """The hero's ``<picture>`` sources (a ``HeroPicture``), or None without renditions."""
+        """The hero's ``<picture>`` sources (a ``Picture``), or None without renditions."""
         # The article page asks three times (the <picture>, the link preview and the
         # JSON-LD), and each build makes a dozen media URLs: keep it while the record
         # is the same object (saving a new picture assigns a new record).
         record = self.hero_renditions
-        return self._made_from(record, lambda: HeroPicture.from_record(record), name="hero_picture")
+        return self._made_from(record, lambda: Picture.from_record(record), name="hero_picture")
 
     def _made_from(self, source, make, *, name):
         """``make()``, kept on the instance under ``name`` for as long as ``source`` is
@@ -713,7 +901,14 @@ class Section(OrderedChild):
             "once set it stays, so links keep working when the heading changes."
         ),
     )
-    body = models.TextField(_("body"), help_text=_("Markdown. Use ### for sub-headings."))
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Markdown. Use ### for sub-headings. A picture from the image library: "
+            "![description](image:NUMBER) in a paragraph of its own."
+        ),
+        validators=[validate_library_images],
+    )
     body_html = models.TextField(editable=False, default="")
     word_count = models.PositiveIntegerField(editable=False, default=0)
 
@@ -760,7 +955,7 @@ class Section(OrderedChild):
 
     def render_body(self):
         """Fill ``body_html`` and ``word_count`` from the Markdown, without saving."""
-        self.body_html = render_markdown(self.body)
+        self.body_html = render_body(self.body)
         self.word_count = count_words(self.heading + " " + self.body)
 
 
@@ -772,7 +967,14 @@ class FAQ(OrderedChild):
         _("position"), help_text=_("Questions are shown in this order, lowest first.")
     )
     question = models.CharField(_("question"), max_length=300)
-    answer = models.TextField(_("answer"), help_text=_("Markdown, two to four sentences."))
+    answer = models.TextField(
+        _("answer"),
+        help_text=_(
+            "Markdown, two to four sentences. A picture from the image library: "
+            "![description](image:NUMBER) in a paragraph of its own."
+        ),
+        validators=[validate_library_images],
+    )
     answer_html = models.TextField(editable=False, default="")
 
     class Meta:
@@ -805,7 +1007,7 @@ class FAQ(OrderedChild):
 
     def render_answer(self):
         """Fill ``answer_html`` from the Markdown, without saving."""
-        self.answer_html = render_markdown(self.answer)
+        self.answer_html = render_body(self.answer)
 
 
 class PreviewLinkQuerySet(models.QuerySet):

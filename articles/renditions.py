@@ -1,9 +1,11 @@
-"""Hero image renditions: resized WebP and JPEG/PNG copies made with Pillow.
+"""Picture renditions: resized WebP and JPEG/PNG copies made with Pillow.
 
-When an article's hero image is set or replaced, ``refresh_hero_renditions`` writes
-one WebP and one fallback file (JPEG, or PNG when the picture has transparency) per
-width under ``MEDIA_ROOT/renditions/`` and records them in ``Article.hero_renditions``,
-so rendering a page reads one JSON column: no file system, no Pillow, no extra query.
+Used by article hero images and by the image library (pictures shown in section
+bodies and FAQ answers). Each model names its picture fields in a ``PictureFields``.
+When a picture is set or replaced, ``refresh_renditions`` writes one WebP and one
+fallback file (JPEG, or PNG when the picture has transparency) per width under
+``MEDIA_ROOT/renditions/`` and records them in a JSON column of the row, so rendering
+a page reads that column: no file system, no Pillow, no extra query.
 
 The files are made upright (EXIF orientation applied), converted to sRGB, and saved
 without metadata: a phone photo's EXIF can carry where and when it was taken. The
@@ -34,13 +36,14 @@ logger = logging.getLogger(__name__)
 RENDITION_WIDTHS = (480, 800, 1200)
 # The article column: the text measure on wide screens, the viewport minus the
 # page padding on narrow ones. Browsers pick a srcset candidate with it.
-HERO_SIZES = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
+COLUMN_SIZES = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Pillow's name for a camera JPEG holding more pictures than the photo (previews,
 # depth maps): the first picture is the photo, and it is a JPEG to everyone else.
 SAME_FORMATS = {"MPO": "JPEG"}
 FOLDER = "renditions"
 ORIGINALS_FOLDER = "heroes"
+LIBRARY_FOLDER = "library"
 
 WEBP_OPTIONS = {"format": "WEBP", "quality": 80, "method": 5}
 JPEG_OPTIONS = {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True}
@@ -127,11 +130,11 @@ def open_upright(data, *, name=None):
     except Image.DecompressionBombError as error:
         raise too_large() from error
     except DECODE_ERRORS as error:
-        logger.info("Unreadable hero image: %s", error)
+        logger.info("Unreadable picture: %s", error)
         raise UnusableImage(UNREADABLE, code="invalid_image") from error
 
 
-def validate_hero_image(data, *, name):
+def validate_picture(data, *, name):
     """Raise ``ValidationError`` (with a code) unless renditions can be made of ``data``,
     uploaded as ``name``."""
     try:
@@ -165,7 +168,7 @@ def to_srgb(image, keep_alpha):
             )
         except (ImageCms.PyCMSError, OSError, ValueError):
             # A broken profile: the pixels as they are look closer than nothing.
-            logger.info("Ignoring an unusable colour profile in a hero image.")
+            logger.info("Ignoring an unusable colour profile in a picture.")
     return image.convert(mode)
 
 
@@ -261,12 +264,22 @@ def without_metadata(upload):
     return buffer.getvalue(), picture.format
 
 
-def hero_upload_name(instance, filename):
-    """``upload_to`` of hero originals: a random name, so that it never shows the
-    uploader's file name and the address of a replaced (deleted) picture cannot be
-    guessed. Only the extension of ``filename`` is kept."""
+def random_name(folder, filename):
+    """A random name in ``folder`` keeping only the extension of ``filename``: it never
+    shows the uploader's file name, and the address of a replaced (deleted) picture
+    cannot be guessed."""
     extension = PurePath(filename).suffix.lower()
-    return f"{ORIGINALS_FOLDER}/{secrets.token_hex(16)}{extension}"
+    return f"{folder}/{secrets.token_hex(16)}{extension}"
+
+
+def hero_upload_name(instance, filename):
+    """``upload_to`` of hero originals: ``heroes/<random hex>.<ext>``."""
+    return random_name(ORIGINALS_FOLDER, filename)
+
+
+def library_upload_name(instance, filename):
+    """``upload_to`` of image library originals: ``library/<random hex>.<ext>``."""
+    return random_name(LIBRARY_FOLDER, filename)
 
 
 def rendition_key(source_name, data):
@@ -280,20 +293,52 @@ def rendition_names(renditions):
     return {item["name"] for item in renditions.get("files", [])}
 
 
-def refresh_hero_renditions(article, *, is_new_upload, force=False):
-    """Bring ``article.hero_renditions`` in line with ``article.hero_image``.
+@dataclass(frozen=True)
+class PictureFields:
+    """The names of a model's fields for one uploaded picture and what is made of it.
 
-    Called by ``Article.save()`` before the row is written. Does nothing when the
+    ``loaded`` is the instance attribute where the model remembers the stored file's
+    name when the row is fetched (a different name on save is a new upload).
+    """
+
+    file: str
+    record: str
+    width: str
+    height: str
+    loaded: str
+
+
+HERO_FIELDS = PictureFields(
+    file="hero_image",
+    record="hero_renditions",
+    width="hero_width",
+    height="hero_height",
+    loaded="loaded_hero_name",
+)
+LIBRARY_FIELDS = PictureFields(
+    file="file", record="renditions", width="width", height="height", loaded="loaded_file_name"
+)
+
+
+def refresh_hero_renditions(article, *, is_new_upload, force=False):
+    """``refresh_renditions`` for an article's hero image."""
+    refresh_renditions(article, HERO_FIELDS, is_new_upload=is_new_upload, force=force)
+
+
+def refresh_renditions(instance, fields, *, is_new_upload, force=False):
+    """Bring the renditions recorded on ``instance`` in line with its picture.
+
+    Called by the model's ``save()`` before the row is written. Does nothing when the
     recorded renditions already belong to the current picture (unless ``force``).
     The original and renditions of a replaced or removed picture are deleted once the
-    transaction commits, so a failed save never leaves the page pointing at deleted
+    transaction commits, so a failed save never leaves a page pointing at deleted
     files.
     """
-    old = article.hero_renditions or {}
-    stored_before = getattr(article, "loaded_hero_name", None)
-    source = article.hero_image
+    old = getattr(instance, fields.record) or {}
+    stored_before = getattr(instance, fields.loaded, None)
+    source = getattr(instance, fields.file)
     if not source:
-        article.hero_renditions = {}
+        setattr(instance, fields.record, {})
     else:
         if is_new_upload:
             # Store the upload now (FileField.pre_save would do it a moment later)
@@ -302,17 +347,20 @@ def refresh_hero_renditions(article, *, is_new_upload, force=False):
             cleaned, image_format = without_metadata(source)
             extension = EXTENSIONS.get(image_format, "bin")
             source.save(f"upload.{extension}", ContentFile(cleaned), save=False)
-            source = article.hero_image
+            source = getattr(instance, fields.file)
             # From the cleaned bytes: upright, so width and height may have swapped
             # (and Django's own re-read after this save left them empty).
-            article.hero_width, article.hero_height = get_image_dimensions(io.BytesIO(cleaned))
+            width, height = get_image_dimensions(io.BytesIO(cleaned))
+            setattr(instance, fields.width, width)
+            setattr(instance, fields.height, height)
         if old.get("source") != source.name or force:
-            article.hero_renditions = build_record(source)
-    stale = rendition_names(old) - rendition_names(article.hero_renditions)
+            setattr(instance, fields.record, build_record(source))
+    stale = rendition_names(old) - rendition_names(getattr(instance, fields.record))
     if stale:
-        transaction.on_commit(lambda: delete_files(stale, keep_for=article))
-    if stored_before and stored_before != article.hero_image.name:
-        transaction.on_commit(lambda: delete_original(stored_before, keep_for=article))
+        transaction.on_commit(lambda: delete_files(stale, fields, keep_for=instance))
+    current = getattr(instance, fields.file).name
+    if stored_before and stored_before != current:
+        transaction.on_commit(lambda: delete_original(stored_before, fields, keep_for=instance))
 
 
 def build_record(source):
@@ -339,35 +387,37 @@ def build_record(source):
     }
 
 
-def delete_files(names, *, keep_for):
-    """Delete rendition files, unless an article other than ``keep_for`` records the
-    same ones."""
+def delete_files(names, fields, *, keep_for):
+    """Delete rendition files, unless a row other than ``keep_for`` records the same
+    ones."""
     others = type(keep_for)._default_manager.exclude(pk=keep_for.pk)
     for name in names:
-        if others.filter(hero_renditions__files__contains=[{"name": name}]).exists():
+        if others.filter(**{f"{fields.record}__files__contains": [{"name": name}]}).exists():
             continue
         default_storage.delete(name)
 
 
-def delete_original(name, *, keep_for):
-    """Delete a hero original, unless an article other than ``keep_for`` shows it."""
+def delete_original(name, fields, *, keep_for):
+    """Delete an original picture, unless a row other than ``keep_for`` shows it."""
     others = type(keep_for)._default_manager.exclude(pk=keep_for.pk)
-    if not others.filter(hero_image=name).exists():
-        keep_for.hero_image.storage.delete(name)
+    if not others.filter(**{fields.file: name}).exists():
+        getattr(keep_for, fields.file).storage.delete(name)
 
 
-def delete_files_of_deleted_article(sender, instance, **kwargs):
-    """post_delete receiver: an article's hero original and renditions go when it goes."""
-    names = rendition_names(instance.hero_renditions or {})
-    original = instance.hero_image.name
+def delete_files_of_deleted_row(sender, instance, **kwargs):
+    """post_delete receiver for models with a ``picture_fields`` attribute: the
+    picture's original and renditions go when the row goes."""
+    fields = instance.picture_fields
+    names = rendition_names(getattr(instance, fields.record) or {})
+    original = getattr(instance, fields.file).name
     if names:
-        transaction.on_commit(lambda: delete_files(names, keep_for=instance))
+        transaction.on_commit(lambda: delete_files(names, fields, keep_for=instance))
     if original:
-        transaction.on_commit(lambda: delete_original(original, keep_for=instance))
+        transaction.on_commit(lambda: delete_original(original, fields, keep_for=instance))
 
 
 @dataclass(frozen=True)
-class HeroPicture:
+class Picture:
     """What the ``<picture>`` markup needs, built from the recorded renditions."""
 
     webp_srcset: str
@@ -377,7 +427,7 @@ class HeroPicture:
     largest_src: str
     width: int
     height: int
-    sizes: str = HERO_SIZES
+    sizes: str = COLUMN_SIZES
 
     @classmethod
     def from_record(cls, record):

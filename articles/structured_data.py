@@ -7,6 +7,7 @@ serialises them (escaped so that no text can close the <script> element).
 
 import functools
 import html
+import re
 
 from django.conf import settings
 from django.templatetags.static import static
@@ -15,6 +16,9 @@ from django.utils.html import strip_tags
 from django.utils.translation import to_locale
 
 SCHEMA_CONTEXT = "https://schema.org"
+# A library picture in an answer (our own template's markup, never nested): its
+# caption and credit are not part of the answer's text.
+FIGURE = re.compile(r"<figure\b.*?</figure>", re.DOTALL)
 
 
 # A pure function of its argument, so remembering results by the markup itself is
@@ -143,4 +147,4 @@ def article_structured_data(article, *, faq_entries, site, absolute_url):
 
 def faq_entries(faqs):
     """FAQs as (question, answer as plain text) pairs, for ``faq_page``."""
-    return [(faq.question, plain_text(faq.answer_html)) for faq in faqs]
+    return [(faq.question, plain_text(FIGURE.sub(" ", faq.answer_html))) for faq in faqs]

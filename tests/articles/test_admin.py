@@ -71,7 +71,7 @@ def test_editors_group_has_exactly_the_article_permissions():
 
     expected = {
         f"{action}_{model}"
-        for model in ("article", "section", "faq", "topic", "reviewer")
+        for model in ("article", "section", "faq", "topic", "reviewer", "libraryimage")
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}

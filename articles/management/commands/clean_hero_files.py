@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, LibraryImage
 from articles.renditions import ORIGINALS_FOLDER, rendition_names
 
 RANDOM_NAME = rf"^{ORIGINALS_FOLDER}/[0-9a-f]{{32}}\.[a-z]+$"
@@ -18,8 +18,8 @@ class Command(BaseCommand):
     help = (
         "Store every hero original whose name is not a random one again, as a new upload "
         "(without metadata, under heroes/<random>.<ext>, with new renditions; the old file "
-        "is deleted), then delete the files under MEDIA_ROOT that no article uses and that "
-        "are more than an hour old."
+        "is deleted), then delete the files under MEDIA_ROOT that no article (hero image) "
+        "or image library picture uses and that are more than an hour old."
     )
 
     def add_arguments(self, parser):
@@ -63,9 +63,13 @@ def store_again(article):
 
 
 def unused_files(modified_before):
-    """Names of the files in storage that no article records, older than the time."""
+    """Names of the files in storage that no article or library image records, older
+    than the time."""
     used = set(Article.objects.exclude(hero_image="").values_list("hero_image", flat=True))
+    used |= set(LibraryImage.objects.values_list("file", flat=True))
     for record in Article.objects.values_list("hero_renditions", flat=True):
+        used |= rendition_names(record or {})
+    for record in LibraryImage.objects.values_list("renditions", flat=True):
         used |= rendition_names(record or {})
     for name in stored_names(""):
         if name not in used and default_storage.get_modified_time(name) < modified_before:

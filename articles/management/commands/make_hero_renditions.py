@@ -1,21 +1,23 @@
 from django.core.management.base import BaseCommand
 
-from articles.models import Article
-from articles.renditions import refresh_hero_renditions
+from articles.library import refresh_texts_using
+from articles.models import Article, LibraryImage
+from articles.renditions import LIBRARY_FIELDS, refresh_hero_renditions, refresh_renditions
 
 
 class Command(BaseCommand):
     help = (
-        "Make the resized WebP and JPEG/PNG copies of every article's hero image again "
-        "(after changing the rendition sizes, or restoring media from a backup). "
-        "Articles are saved one by one, so the page caches see the change."
+        "Make the resized WebP and JPEG/PNG copies of every article's hero image and "
+        "every image library picture again (after changing the rendition sizes, or "
+        "restoring media from a backup). Articles are saved one by one, and the texts "
+        "showing a library picture are rendered again, so the page caches see the change."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--missing-only",
             action="store_true",
-            help="Only articles whose renditions do not match their current hero image.",
+            help="Only pictures whose renditions do not match their current file.",
         )
 
     def handle(self, *args, **options):
@@ -32,3 +34,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{article.slug}: {files} files")
             made += 1
         self.stdout.write(self.style.SUCCESS(f"Renditions made for {made} article(s)."))
+        made = 0
+        for image in LibraryImage.objects.order_by("pk").iterator():
+            if options["missing_only"] and image.renditions.get("source") == image.file.name:
+                continue
+            refresh_renditions(image, LIBRARY_FIELDS, is_new_upload=False, force=True)
+            image.save(update_fields=["renditions", "updated_at"])
+            refresh_texts_using(image)
+            self.stdout.write(f"{image.file.name}: {len(image.renditions.get('files', []))} files")
+            made += 1
+        self.stdout.write(self.style.SUCCESS(f"Renditions made for {made} library picture(s)."))
