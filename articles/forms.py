@@ -1,6 +1,8 @@
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Section, unique_anchor
 from .renditions import validate_hero_image
@@ -40,11 +42,25 @@ class TextField(forms.CharField):
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
+    revision_note = forms.CharField(
+        label=_("Revision note"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Optional: why you made this change. Shown with the revision in the article's history."
+        ),
+    )
+
     class Meta:
         model = Article
         # The admin's fieldsets add the other fields.
         fields = ["hero_image", "hero_alt"]
         field_classes = {"hero_image": HeroImageField}
+
+    @cached_property
+    def changed_data(self):
+        # A note alone changes nothing in the article: no save, no revision.
+        return [name for name in super().changed_data if name != "revision_note"]
 
 
 class SectionForm(forms.ModelForm):
@@ -87,3 +103,24 @@ class SectionFormSet(BaseInlineFormSet):
                 taken.add(anchor)
                 form.cleaned_data["anchor"] = form.instance.anchor = anchor
         super().clean()
+
+
+class RevisionCompareForm(forms.Form):
+    """Two revisions of one article to compare (the history page's choice)."""
+
+    old = forms.ModelChoiceField(queryset=None, label=_("Compare"))
+    new = forms.ModelChoiceField(queryset=None, label=_("with"))
+
+    def __init__(self, *args, revisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old"].queryset = self.fields["new"].queryset = revisions
+
+    def clean(self):
+        cleaned_data = super().clean()
+        old, new = cleaned_data.get("old"), cleaned_data.get("new")
+        if old and new and old.pk == new.pk:
+            raise forms.ValidationError(_("Choose two different revisions."), code="same_revision")
+        if old and new and (new.date_created, new.pk) < (old.date_created, old.pk):
+            # Whichever way round they were chosen, the earlier one is the "before".
+            cleaned_data["old"], cleaned_data["new"] = new, old
+        return cleaned_data

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from reversion import register as register_revisions
 
 from .markdown import count_words, render_markdown
 from .renditions import HeroPicture, hero_upload_name, refresh_hero_renditions
@@ -149,6 +150,10 @@ RELATED_ARTICLES_SQL = """
 """
 
 
+# One revision holds the article with its sections and FAQs (topics are among its
+# fields). Left out: the full-text document and the rendered outline, large and
+# derived, which the database and Article.refresh_outline() rebuild after a restore.
+@register_revisions(follow=["sections", "faqs"], exclude=["search_vector", "outline_html"])
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -534,6 +539,7 @@ def unique_anchor(heading, taken):
     return anchor
 
 
+@register_revisions
 class Section(OrderedChild):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="sections"
@@ -598,6 +604,7 @@ class Section(OrderedChild):
             raise ValidationError({"anchor": ValidationError(message, code="reserved_anchor")})
 
 
+@register_revisions
 class FAQ(OrderedChild):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="faqs"
