@@ -57,6 +57,16 @@ class ArticleAdminForm(forms.ModelForm):
         fields = ["hero_image", "hero_alt"]
         field_classes = {"hero_image": HeroImageField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.SplitDateTimeField):
+                # The admin's date and time boxes share one <label> that points at
+                # neither: name each one.
+                date, time = field.widget.widgets
+                date.attrs["aria-label"] = _("%(field)s: date") % {"field": field.label}
+                time.attrs["aria-label"] = _("%(field)s: time") % {"field": field.label}
+
     @cached_property
     def changed_data(self):
         # A note alone changes nothing in the article: no save, no revision.

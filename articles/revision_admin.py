@@ -40,6 +40,16 @@ from .revisions import add_article_to_revision, compare_revisions, revision_comm
 # editor publishes or unpublishes on purpose, not by restoring older text), and the
 # count kept by the comments app.
 KEPT_ON_RESTORE = ["status", "published_at", "unpublish_at", "comment_count"]
+# The hero picture's file and renditions are deleted with the article or when a new
+# picture replaces it: a revision naming a file that is gone cannot bring it back.
+HERO_FIELDS = ["hero_image", "hero_alt", "hero_width", "hero_height", "hero_renditions"]
+NO_HERO = {"hero_image": "", "hero_width": None, "hero_height": None, "hero_renditions": {}}
+
+
+def hero_file_is_gone(version):
+    """Whether ``version`` names a hero picture whose file no longer exists."""
+    name = getattr(version.field_dict.get("hero_image"), "name", None)
+    return bool(name) and not Article._meta.get_field("hero_image").storage.exists(name)
 
 
 @dataclass
@@ -66,9 +76,14 @@ class ArticleVersionAdmin(VersionAdmin):
     object_history_template = "admin/articles/article/revision_history.html"
     revision_form_template = "admin/articles/article/revision_form.html"
     recover_form_template = "admin/articles/article/recover_form.html"
+    recover_list_template = "admin/articles/article/recover_list.html"
     compare_template = "admin/articles/article/revision_compare.html"
     history_latest_first = True
     history_order_by_date = True
+
+    class Media:
+        css = {"all": ["css/admin-revisions.css"]}
+        js = ["js/admin-article-form.js"]
 
     # --- recording --------------------------------------------------------------
 
@@ -241,6 +256,9 @@ class ArticleVersionAdmin(VersionAdmin):
             **(extra_context or {}),
         }
         kept = {name: getattr(article, name) for name in KEPT_ON_RESTORE}
+        if hero_file_is_gone(version):
+            kept.update({name: getattr(article, name) for name in HERO_FIELDS})
+            context["hero_kept"] = True
         response = self.restore_form(
             request, version, restore, kept, self.revision_form_template, context
         )
@@ -264,8 +282,12 @@ class ArticleVersionAdmin(VersionAdmin):
             **(extra_context or {}),
         }
         # Its comments were deleted with it.
+        kept = {"comment_count": 0}
+        if hero_file_is_gone(version):
+            kept.update(NO_HERO)
+            context["hero_gone"] = True
         response = self.restore_form(
-            request, version, restore, {"comment_count": 0}, self.recover_form_template, context
+            request, version, restore, kept, self.recover_form_template, context
         )
         if request.method == "POST" and response.status_code == 302:
             article = Article.objects.filter(pk=version.object_id).first()

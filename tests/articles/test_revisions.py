@@ -466,6 +466,25 @@ def test_a_deleted_article_can_be_recovered_whole(client, article):
     assert revisions_of(recovered).last().comment.startswith("Recovered from the revision")
 
 
+def test_a_recovered_article_loses_a_hero_picture_whose_file_is_gone(client, article):
+    # Deleting an article deletes its picture files (articles/renditions.py).
+    Article.objects.filter(pk=article.pk).update(
+        hero_image="heroes/gone.jpg", hero_alt="A sunrise", hero_width=800, hero_height=600
+    )
+    record_revision(Article.objects.get(pk=article.pk))
+    client.post(reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"})
+    (deleted,) = client.get(reverse("admin:articles_article_recoverlist")).context["deleted"]
+    recover_url = reverse("admin:articles_article_recover", args=[deleted.pk])
+
+    shown = client.get(recover_url)
+    assert "deleted with it" in shown.content.decode()
+    client.post(recover_url, form_data(shown))
+
+    recovered = Article.objects.get(pk=article.pk)
+    assert (recovered.hero_image.name, recovered.hero_width) == ("", None)
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
 # --- permissions ----------------------------------------------------------------------
 
 
