@@ -2,10 +2,12 @@
 and recovered, by editors only."""
 
 import html.parser
+from io import StringIO
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -253,6 +255,18 @@ def test_the_importer_records_a_revision_and_none_for_an_unchanged_file(tmp_path
     import_article_file(path)
     assert revisions_of(article).count() == 2
     assert "always" in Section.objects.get(article=article, anchor="what-to-do").body
+
+
+def test_demo_content_gives_every_article_a_revision_once(media_root):
+    older = make_article(title="Written before revisions")
+
+    call_command("load_demo_content", stdout=StringIO())
+    counts = {article.slug: revisions_of(article).count() for article in Article.objects.all()}
+    call_command("load_demo_content", stdout=StringIO())
+
+    assert all(counts.values())
+    assert revisions_of(older).get().comment == "Initial revision"
+    assert {a.slug: revisions_of(a).count() for a in Article.objects.all()} == counts
 
 
 # --- compare --------------------------------------------------------------------------
