@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -30,11 +29,11 @@ from django.utils.translation import gettext as _
 from reversion.admin import VersionAdmin
 from reversion.errors import RevertError
 from reversion.models import Revision, Version
-from reversion.utils import mute_signals
 
 from .forms import RevisionCompareForm
 from .models import Article
 from .revisions import add_article_to_revision, compare_revisions, revision_comment
+from .signals import writes_undone
 
 # What a restore leaves as it is: whether and when readers see the article (an
 # editor publishes or unpublishes on purpose, not by restoring older text), and the
@@ -301,17 +300,14 @@ class ArticleVersionAdmin(VersionAdmin):
 
         The revision is written into the rows inside a transaction and the change
         form is built from them, as django-reversion's own view does; when the form
-        is only shown (GET, or a POST with errors) the transaction is rolled back and,
-        on a GET, model signals are muted, so nothing is kept and no cache is touched.
+        is only shown (GET, or a POST with errors) the transaction is rolled back, and
+        on a GET the caches are left alone, so nothing is kept. (Unlike reversion's
+        view, which mutes model signals for every thread of the process meanwhile.)
         """
         request.revision_restore = restore
-        muted = (
-            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
-            if request.method == "GET"
-            else nullcontext()
-        )
+        undone = writes_undone() if request.method == "GET" else nullcontext()
         try:
-            with transaction.atomic(), muted:
+            with transaction.atomic(), undone:
                 version.revision.revert(delete=True)
                 Article.objects.filter(pk=version.object_id).update(**kept)
                 with self.create_revision(request):

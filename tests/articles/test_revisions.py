@@ -21,6 +21,7 @@ from articles.revisions import (
     record_revision,
     word_segments,
 )
+from core import caching
 from tests.factories import make_article, make_faq, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -392,6 +393,7 @@ def test_restore_fills_the_form_and_saving_records_a_revision(client, editor, ar
     # Since then the article was unpublished (status), and has comments (the count).
     Article.objects.filter(pk=article.pk).update(status="draft", comment_count=4)
     before = Article.objects.get(pk=article.pk)
+    generation = caching.generation(caching.CONTENT)
 
     shown = client.get(restore_url(article, first))
 
@@ -403,6 +405,7 @@ def test_restore_fills_the_form_and_saving_records_a_revision(client, editor, ar
     assert Article.objects.get(pk=article.pk).title == "A new title"
     assert Section.objects.get(pk=section.pk).body == "Rewritten."
     assert revisions_of(article).count() == 2
+    assert caching.generation(caching.CONTENT) == generation
 
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=5)):
         response = client.post(restore_url(article, first), form_data(shown))
