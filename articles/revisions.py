@@ -237,11 +237,8 @@ def display_value(model_field, value):
     if value in (None, "", []):
         return ""
     if model_field.many_to_many:
-        names = dict(
-            model_field.related_model._default_manager.filter(pk__in=value).values_list(
-                "pk", "name"
-            )
-        )
+        related = model_field.related_model._default_manager.filter(pk__in=value)
+        names = {item.pk: str(item) for item in related}
         return ", ".join(names.get(pk, _("(deleted, #%(id)s)") % {"id": pk}) for pk in value)
     if model_field.is_relation:
         related = model_field.related_model._default_manager.filter(pk=value).first()

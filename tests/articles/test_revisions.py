@@ -328,6 +328,19 @@ def test_compare_names_added_removed_moved_and_changed_sections_and_faqs(editor,
     assert [f.label for f in faqs[q2.question].fields] == ["answer"]
 
 
+def test_compare_names_the_topics_added(client, article):
+    opioids = make_topic(name="Opioids")
+    data = form_data(client.get(change_url(article)))
+    data["topics"] = [*data["topics"], str(opioids.pk)]
+    client.post(change_url(article), data)
+    old, new = revisions_of(article)
+
+    (change,) = compare_revisions(old, new).fields
+
+    assert change.label == "topics"
+    assert change.segments == [("same", "Withdrawal"), ("added", ", Opioids")]
+
+
 def test_sections_are_matched_by_anchor_when_the_importer_shifts_them(tmp_path):
     path = tmp_path / "overdose.md"
     path.write_text(ARTICLE_FILE, encoding="utf-8")
