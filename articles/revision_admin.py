@@ -304,6 +304,14 @@ class ArticleVersionAdmin(VersionAdmin):
         on a GET the caches are left alone, so nothing is kept. (Unlike reversion's
         view, which mutes model signals for every thread of the process meanwhile.)
         """
+        slug = version.field_dict.get("slug")
+        if Article.objects.filter(slug=slug).exclude(pk=version.object_id).exists():
+            message = _(
+                "Another article now uses the address “%(slug)s” this revision had: "
+                "change that article's slug first."
+            )
+            messages.error(request, message % {"slug": slug})
+            return redirect("admin:articles_article_changelist")
         request.revision_restore = restore
         undone = writes_undone() if request.method == "GET" else nullcontext()
         try:

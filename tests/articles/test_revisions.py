@@ -515,6 +515,21 @@ def test_a_recovered_article_loses_a_hero_picture_whose_file_is_gone(client, art
     assert client.get(article.get_absolute_url()).status_code == 200
 
 
+def test_recovering_an_article_whose_address_was_taken_says_so(client, article):
+    client.post(reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"})
+    make_article(slug=article.slug)
+    (deleted,) = client.get(reverse("admin:articles_article_recoverlist")).context["deleted"]
+
+    response = client.get(reverse("admin:articles_article_recover", args=[deleted.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Another article now uses the address “{article.slug}” this revision had: "
+        "change that article's slug first."
+    ]
+    assert not Article.objects.filter(pk=article.pk).exists()
+
+
 # --- permissions ----------------------------------------------------------------------
 
 
