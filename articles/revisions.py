@@ -55,7 +55,7 @@ def revision_comment(*parts):
 
 
 def content_fields(model):
-    """The fields of ``model`` an editor writes (the ones compared), in form order."""
+    """The fields of ``model`` an editor writes (the ones compared), in model order."""
     return [
         model_field
         for model_field in [*model._meta.fields, *model._meta.many_to_many]
