@@ -16,6 +16,7 @@ from .library import articles_using, refresh_texts_using
 from .models import FAQ, Article, LibraryImage, PublicationState, Reviewer, Section, Topic
 from .preview_admin import ArticlePreviewAdminMixin
 from .review_admin import ReviewCycleAdminMixin, ReviewFilter
+from .revision_admin import ArticleVersionAdmin
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -85,7 +86,7 @@ class FAQInline(ImagePickerMixin, admin.StackedInline):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticlePreviewAdminMixin, ReviewCycleAdminMixin, ValidatedLookupsMixin, admin.ModelAdmin
+    ArticlePreviewAdminMixin, ReviewCycleAdminMixin, ValidatedLookupsMixin, ArticleVersionAdmin
 ):
     form = ArticleAdminForm
     formfield_overrides = TEXT_FIELDS
@@ -157,14 +158,21 @@ class ArticleAdmin(
 
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.
-        if not change or form.has_changed():
+        if not change or form.has_changed() or self.is_restoring(request):
             super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # After the sections and FAQs: the page shows the outline stored from them.
-        if not change or form.has_changed() or any(f.has_changed() for f in formsets):
+        if (
+            not change
+            or form.has_changed()
+            or any(f.has_changed() for f in formsets)
+            or self.is_restoring(request)
+        ):
             form.instance.refresh_outline()
+            if self.is_restoring(request):
+                form.instance.refresh_topic_rows()
 
     def log_change(self, request, obj, message):
         # Saving an unchanged form is not a change worth a line in the history.

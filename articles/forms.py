@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import Article, LibraryImage, Reviewer, Section, unique_anchor
@@ -55,6 +56,15 @@ class ReviewPeriodField(forms.IntegerField):
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
+    revision_note = forms.CharField(
+        label=_("Revision note"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Optional: why you made this change. Shown with the revision in the article's history."
+        ),
+    )
+
     class Meta:
         model = Article
         # The admin's fieldsets add the other fields.
@@ -64,6 +74,21 @@ class ArticleAdminForm(forms.ModelForm):
     def clean_review_period_months(self):
         period = self.cleaned_data.get("review_period_months")
         return period if period is not None else self.instance.review_period_months
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.SplitDateTimeField):
+                # The admin's date and time boxes share one <label> that points at
+                # neither: name each one.
+                date, time = field.widget.widgets
+                date.attrs["aria-label"] = _("%(field)s: date") % {"field": field.label}
+                time.attrs["aria-label"] = _("%(field)s: time") % {"field": field.label}
+
+    @cached_property
+    def changed_data(self):
+        # A note alone changes nothing in the article: no save, no revision.
+        return [name for name in super().changed_data if name != "revision_note"]
 
 
 class LibraryImageForm(forms.ModelForm):
@@ -146,3 +171,24 @@ class MarkReviewedForm(forms.Form):
                 code="review_in_future",
             )
         return reviewed_on
+
+
+class RevisionCompareForm(forms.Form):
+    """Two revisions of one article to compare (the history page's choice)."""
+
+    old = forms.ModelChoiceField(queryset=None, label=_("Compare"))
+    new = forms.ModelChoiceField(queryset=None, label=_("with"))
+
+    def __init__(self, *args, revisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old"].queryset = self.fields["new"].queryset = revisions
+
+    def clean(self):
+        cleaned_data = super().clean()
+        old, new = cleaned_data.get("old"), cleaned_data.get("new")
+        if old and new and old.pk == new.pk:
+            raise forms.ValidationError(_("Choose two different revisions."), code="same_revision")
+        if old and new and (new.date_created, new.pk) < (old.date_created, old.pk):
+            # Whichever way round they were chosen, the earlier one is the "before".
+            cleaned_data["old"], cleaned_data["new"] = new, old
+        return cleaned_data

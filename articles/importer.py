@@ -39,6 +39,7 @@ from django.utils.text import slugify
 from core.models import SiteSettings
 
 from .models import FAQ, RESERVED_ANCHORS, Article, Reviewer, Section, Topic, unique_anchor
+from .revisions import ArticleContent, record_revision
 
 FAQ_HEADINGS = {"frequently asked questions", "faq", "faqs"}
 REFERENCES_HEADINGS = {"references", "sources"}
@@ -419,7 +420,8 @@ def save_parsed_article(parsed):
 
     Runs in one transaction: on any error nothing is written. Existing sections and
     FAQs are updated in place by position, so their ids (and FAQ anchors) survive a
-    re-import. Returns (article, created).
+    re-import. A change is recorded as one revision ("Imported from FILE"); a file
+    that changes nothing writes nothing. Returns (article, created).
     """
     meta = parsed.front_matter
     with transaction.atomic():
@@ -430,6 +432,7 @@ def save_parsed_article(parsed):
             or Article.objects.renamed_from(parsed.slug).first()
         )
         created = article is None
+        before = None if created else ArticleContent.from_article(article)
         article = article or Article(slug=parsed.slug)
         article.title = parsed.title
         article.summary = parsed.summary
@@ -458,6 +461,12 @@ def save_parsed_article(parsed):
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
         _replace_children(article, FAQ, parsed.faqs, parsed, _faq_fields)
         article.refresh_outline()
+        if before == ArticleContent.from_article(article):
+            # Simpler than comparing the file with the rows field by field first:
+            # undo the writes, so that the article keeps its updated_at.
+            transaction.set_rollback(True)
+        else:
+            record_revision(article, comment=f"Imported from {parsed.source}")
     return article, created
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
+from reversion import register as register_revisions
 
 from .markdown import count_words, image_references, render_markdown
 from .renditions import (
@@ -452,6 +453,10 @@ RELATED_ARTICLES_SQL = """
 """
 
 
+# One revision holds the article with its sections and FAQs (topics are among its
+# fields). Left out: the full-text document and the rendered outline, large and
+# derived, which the database and Article.refresh_outline() rebuild after a restore.
+@register_revisions(follow=["sections", "faqs"], exclude=["search_vector", "outline_html"])
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -884,6 +889,7 @@ def unique_anchor(heading, taken):
     return anchor
 
 
+@register_revisions
 class Section(OrderedChild):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="sections"
@@ -959,6 +965,7 @@ class Section(OrderedChild):
         self.word_count = count_words(self.heading + " " + self.body)
 
 
+@register_revisions
 class FAQ(OrderedChild):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="faqs"

@@ -4,19 +4,38 @@ Signals rather than save() overrides: bulk deletes, the admin's inlines and the
 topics many-to-many table all send them, whichever code path writes the rows.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from core import caching
 
 from .models import FAQ, Article, Reviewer, Section, Topic
 
+# Set while writes are made only to be rolled back (the admin's restore page writes
+# a revision into the rows to build its form, then undoes it): nothing changed.
+_writes_undone = ContextVar("articles_writes_undone", default=False)
+
+
+@contextmanager
+def writes_undone():
+    """Within this block, article writes are rolled back afterwards: leave the caches
+    and stored copies alone. For this thread (or task) only."""
+    token = _writes_undone.set(True)
+    try:
+        yield
+    finally:
+        _writes_undone.reset(token)
+
 
 def content_changed(sender, **kwargs):
-    caching.bump(caching.CONTENT)
+    if not _writes_undone.get():
+        caching.bump(caching.CONTENT)
 
 
 def article_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in {"post_add", "post_remove", "post_clear"}:
+    if action not in {"post_add", "post_remove", "post_clear"} or _writes_undone.get():
         return
     if reverse:
         # topic.articles.add(...): ``instance`` is the topic. After a clear, pk_set is

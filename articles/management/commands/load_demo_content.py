@@ -1,12 +1,14 @@
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles import demo_artwork
 from articles.importer import import_article_file
 from articles.models import Article, Topic
+from articles.revisions import record_revision
 from core.models import SiteSettings
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_content"
@@ -39,6 +41,14 @@ class Command(BaseCommand):
             for slug, description in TOPIC_DESCRIPTIONS.items():
                 Topic.objects.filter(slug=slug, description="").update(description=description)
             self.add_hero_picture()
+            # Articles stored before revisions were recorded (or by other means) get a
+            # first one, so that each has a history to compare with and restore.
+            call_command(
+                "createinitialrevisions",
+                "articles.Article",
+                comment="Initial revision",
+                verbosity=0,
+            )
         self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
 
     def add_hero_picture(self):
@@ -51,4 +61,5 @@ class Command(BaseCommand):
         )
         article.hero_alt = demo_artwork.ALT_TEXT
         article.save()
+        record_revision(article, comment="Demo hero picture")
         self.stdout.write(f"Drew a hero picture for {article.slug}")
