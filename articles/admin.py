@@ -8,8 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
-from .models import FAQ, Article, PublicationState, Section, Topic
+from .content_checks import PUBLISHING_CODES, advisory_report
+from .forms import ArticleAdminForm, FAQFormSet, SectionForm, SectionFormSet, TextField
+from .models import (
+    FAQ,
+    AllowedPhrase,
+    Article,
+    LanguageGuidance,
+    PublicationState,
+    Section,
+    Topic,
+)
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -53,6 +62,7 @@ class SectionInline(admin.StackedInline):
 class FAQInline(admin.StackedInline):
     model = FAQ
     formfield_overrides = TEXT_FIELDS
+    formset = FAQFormSet
     extra = 0
     ordering = ["position"]
     fields = [("position", "question"), "answer"]
@@ -102,6 +112,21 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             {"fields": ["seo_title", "meta_description", "old_slugs"], "classes": ["collapse"]},
         ),
     ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Why a publish was refused, together at the top (each message is also next
+        # to its field or at the top of its inline); and the advisory checks of the
+        # saved sections and FAQs.
+        formsets = [inline.formset for inline in context["inline_admin_formsets"]]
+        context["publishing_problems"] = refused_publishing(context["adminform"].form, formsets)
+        if obj is not None and obj.pk:
+            context["content_checks"] = advisory_report(
+                obj.sections.all(),
+                obj.faqs.all(),
+                LanguageGuidance.objects.active(),
+                AllowedPhrase.objects.values_list("phrase", flat=True),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.
@@ -172,6 +197,35 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         if not article.is_published:
             return "—"
         return format_html('<a href="{}">{}</a>', article.get_absolute_url(), _("View"))
+
+
+def refused_publishing(form, formsets):
+    """The messages of the checks before publishing among the errors of a bound
+    article form and its inline formsets, in the order of the page."""
+    if not form.is_bound:
+        return []
+    errors = [error for errors in form.errors.as_data().values() for error in errors]
+    for formset in formsets:
+        errors += formset.non_form_errors().as_data()
+    return [
+        message for error in errors if error.code in PUBLISHING_CODES for message in error.messages
+    ]
+
+
+@admin.register(LanguageGuidance)
+class LanguageGuidanceAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    list_display = ["term", "suggestion", "context_words", "is_active"]
+    list_filter = ["is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["term", "suggestion", "explanation"]
+    ordering = ["term"]
+
+
+@admin.register(AllowedPhrase)
+class AllowedPhraseAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    list_display = ["phrase"]
+    search_fields = ["phrase"]
+    ordering = ["phrase"]
 
 
 @admin.register(Topic)

@@ -2,6 +2,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
 
+from .content_checks import faqs_problems, sections_problems
 from .models import Article, Section, unique_anchor
 from .renditions import validate_hero_image
 
@@ -63,19 +64,52 @@ class SectionForm(forms.ModelForm):
         return cleaned_data
 
 
-class SectionFormSet(BaseInlineFormSet):
+class ArticleChildFormSet(BaseInlineFormSet):
+    """Rows under an article (sections or FAQs), checked before it is published.
+
+    The admin validates the article form first, so ``self.instance`` is the article
+    with the submitted values: when its status is Published, this formset's part of
+    the checks before publishing (articles/content_checks.py) must pass.
+    """
+
+    def live_forms(self):
+        """The rows that will be saved: valid so far and not marked for deletion."""
+        return [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.instance.status == Article.Status.PUBLISHED:
+            problems = self.publishing_problems([form.instance for form in self.live_forms()])
+            if problems:
+                raise forms.ValidationError(
+                    [forms.ValidationError(p.message, code=p.code) for p in problems]
+                )
+
+    def publishing_problems(self, rows):
+        raise NotImplementedError
+
+
+class FAQFormSet(ArticleChildFormSet):
+    def publishing_problems(self, rows):
+        return faqs_problems(rows)
+
+
+class SectionFormSet(ArticleChildFormSet):
     """Sections of one article: generated anchors are made unique among the rows.
 
     Django's formset check then reports duplicate positions or anchors next to the
     rows, instead of the database refusing them when the transaction commits.
     """
 
+    def publishing_problems(self, rows):
+        return sections_problems(rows)
+
     def clean(self):
-        live_forms = [
-            form
-            for form in self.forms
-            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-        ]
+        live_forms = self.live_forms()
         taken = {
             form.cleaned_data.get("anchor")
             for form in live_forms

@@ -38,6 +38,7 @@ from django.utils.text import slugify
 
 from core.models import SiteSettings
 
+from .content_checks import faqs_problems, sections_problems
 from .models import FAQ, RESERVED_ANCHORS, Article, Section, Topic, unique_anchor
 
 FAQ_HEADINGS = {"frequently asked questions", "faq", "faqs"}
@@ -426,7 +427,10 @@ def save_parsed_article(parsed):
         article.allows_comments = meta.get("comments_open", True)
         article.seo_title = meta.get("seo_title", "")
         article.meta_description = meta.get("meta_description", "")
+        # Article.clean() checks its own fields before publishing; the parts here.
         _validate(article, parsed, _article_error_line(parsed))
+        if article.status == Article.Status.PUBLISHED:
+            _check_parts_before_publishing(parsed)
         article.save()
         article.topics.set(_topics(meta.get("topics", [])))
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
@@ -457,6 +461,16 @@ def _replace_children(article, model, items, parsed, fields_of):
         _validate(child, parsed, item.line, exclude=["article"])
         child.save()
     model.objects.filter(pk__in=[child.pk for child in existing.values()]).delete()
+
+
+def _check_parts_before_publishing(parsed):
+    """Refuse to publish sections or FAQ answers that fail the checks before
+    publishing (articles/content_checks.py), at the line of the first one."""
+    for items, problems_of in ((parsed.sections, sections_problems), (parsed.faqs, faqs_problems)):
+        for item in items:
+            problems = problems_of([item])
+            if problems:
+                raise ArticleFormatError(parsed.source, item.line, problems[0].message)
 
 
 def _topics(names):

@@ -25,8 +25,8 @@ def article_form_data(topic, sections, faqs, **overrides):
         "topics": [topic.pk],
         "hero_alt": "",
         "author": "Editorial team",
-        "reviewer": "",
-        "reviewed_on": "",
+        "reviewer": "Dr. A. Reviewer, MD",
+        "reviewed_on": "2025-12-20",
         "status": "published",
         "published_at_0": "2026-01-05",
         "published_at_1": "09:00:00",
@@ -71,7 +71,7 @@ def test_editors_group_has_exactly_the_article_permissions():
 
     expected = {
         f"{action}_{model}"
-        for model in ("article", "section", "faq", "topic")
+        for model in ("article", "section", "faq", "topic", "languageguidance", "allowedphrase")
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings"}
     assert codenames == expected
@@ -208,10 +208,12 @@ def test_saving_an_unchanged_article_changes_and_records_nothing(
     # As a browser sends a textarea: lines end in CRLF.
     sections = [{**row, "body": "First line.\r\nSecond line."} for row in section_rows(2)]
     faqs = [{**row, "answer": "Yes.\r\n\r\nAnd more."} for row in faq_rows(1)]
-    data = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    data = article_form_data(
+        topic, sections, faqs, summary="The first line, one sentence.\r\nAnother line."
+    )
     client.post(reverse("admin:articles_article_add"), data)
     article = Article.objects.get(slug="supervised-detox")
-    assert article.summary == "One line.\nAnother line."
+    assert article.summary == "The first line, one sentence.\nAnother line."
     assert article.sections.first().body == "First line.\nSecond line."
 
     # The same form sent back untouched, as the change page would send it.
@@ -219,7 +221,9 @@ def test_saving_an_unchanged_article_changes_and_records_nothing(
         row.update(id=str(section.pk), article=str(article.pk), anchor=section.anchor)
     for row, faq in zip(faqs, article.faqs.order_by("position"), strict=True):
         row.update(id=str(faq.pk), article=str(article.pk))
-    unchanged = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    unchanged = article_form_data(
+        topic, sections, faqs, summary="The first line, one sentence.\r\nAnother line."
+    )
     generation = caching.generation(caching.CONTENT)
     entries = LogEntry.objects.count()
 
