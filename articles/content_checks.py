@@ -98,7 +98,7 @@ class _Block:
 def _inline_text(token):
     parts = []
     for child in token.children or []:
-        if child.type in {"text", "code_inline"}:
+        if child.type == "text":
             parts.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
