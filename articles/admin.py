@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .content_checks import PUBLISHING_CODES, advisory_report
+from .content_checks import PUBLISHING_CODES, advisory_report, publishing_problems
 from .forms import ArticleAdminForm, FAQFormSet, SectionForm, SectionFormSet, TextField
 from .models import (
     FAQ,
@@ -120,12 +120,18 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         formsets = [inline.formset for inline in context["inline_admin_formsets"]]
         context["publishing_problems"] = refused_publishing(context["adminform"].form, formsets)
         if obj is not None and obj.pk:
-            context["content_checks"] = advisory_report(
-                obj.sections.all(),
-                obj.faqs.all(),
-                LanguageGuidance.objects.active(),
-                AllowedPhrase.objects.values_list("phrase", flat=True),
-            )
+            sections, faqs = list(obj.sections.all()), list(obj.faqs.all())
+            context["content_checks"] = {
+                "required": publishing_problems(
+                    obj, sections, faqs, seo_title_taken=obj.seo_title_is_taken()
+                ),
+                "parts": advisory_report(
+                    sections,
+                    faqs,
+                    LanguageGuidance.objects.active(),
+                    AllowedPhrase.objects.values_list("phrase", flat=True),
+                ),
+            }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

@@ -275,8 +275,27 @@ def test_the_change_form_shows_the_advisory_checks_of_the_saved_content(editor, 
     assert "“addict”: consider “person with a substance use disorder”." in page
     assert "The heading “Too deep” skips a level" in page
     assert "Reading grade" in page
-    parts = response.context["content_checks"]
+    parts = response.context["content_checks"]["parts"]
     assert [part.title for part in parts] == ["Tolerance", "Words", "Is it safe?", "Deep?"]
+    assert response.context["content_checks"]["required"] == []
+    assert "passes every check required to publish it" in page
+
+
+def test_the_panel_lists_what_a_saved_draft_still_needs_to_be_published(editor, published):
+    draft = make_article(
+        title=published.title.upper(), status=Article.Status.DRAFT, published_at=None
+    )
+
+    response = editor.get(reverse("admin:articles_article_change", args=[draft.pk]))
+
+    required = response.context["content_checks"]["required"]
+    assert [problem.code for problem in required] == [
+        "missing_reviewer",
+        "missing_review_date",
+        "seo_title_taken",
+        "no_sections",
+    ]
+    assert "Choose the medical reviewer before publishing." in response.content.decode()
 
 
 def test_the_add_form_has_no_panel(editor):
