@@ -222,7 +222,6 @@ def refused_publishing(form, formsets):
 class LanguageGuidanceAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     list_display = ["term", "suggestion", "context_words", "is_active"]
     list_filter = ["is_active"]
-    list_editable = ["is_active"]
     search_fields = ["term", "suggestion", "explanation"]
     ordering = ["term"]
 

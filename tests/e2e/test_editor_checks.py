@@ -7,10 +7,10 @@ finds no WCAG A or AA violation in the refusal box or the panel.
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
-from articles.models import Article
+from articles.models import Article, LanguageGuidance
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_accessibility import WCAG_TAGS, describe_violations
 
@@ -19,8 +19,32 @@ PASSWORD = "steady-harbour-4821"
 
 @pytest.fixture
 def editor():
+    """An editor, and the word list entry the journey meets. Data migrations create
+    the Editors group and seed the list, but transactional tests flush the database
+    afterwards, so both are made again here."""
+    group, _created = Group.objects.get_or_create(name="Editors")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="articles",
+            content_type__model__in=[
+                "article",
+                "section",
+                "faq",
+                "topic",
+                "languageguidance",
+                "allowedphrase",
+            ],
+        )
+    )
+    LanguageGuidance.objects.get_or_create(
+        term="addict",
+        defaults={
+            "suggestion": "person with a substance use disorder",
+            "explanation": "Put the person first.",
+        },
+    )
     user = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(group)
     return user
 
 
@@ -33,15 +57,21 @@ def log_in(page, live_server):
 
 
 def assert_accessible(page, selector):
-    """No WCAG A or AA violation inside ``selector``: what this slice adds to the
-    change form (the rest of the form is Django's own admin)."""
+    """No console error so far, and no WCAG A or AA violation inside ``selector``.
+
+    Console errors first: injecting axe sets inline styles, which the page's CSP
+    refuses and logs; they are cleared after the run.
+    """
     from axe_playwright_python.sync_playwright import Axe
+
+    assert page.console_errors == [], "\n".join(page.console_errors)
 
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     response = Axe().run(page, context={"include": [[selector]]}, options=options).response
     assert response["passes"] or response["incomplete"] or response["inapplicable"]
     violations = response["violations"]
     assert not violations, describe_violations(violations)
+    page.console_errors.clear()
 
 
 def test_editor_is_refused_then_publishes_and_sees_the_advice(
@@ -99,3 +129,19 @@ def test_editor_is_refused_then_publishes_and_sees_the_advice(
     screenshot(panel, "editor-checks-panel-desktop")
     page.set_viewport_size(PHONE)
     screenshot(panel, "editor-checks-panel-phone")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/articles/languageguidance/",
+        "/admin/articles/languageguidance/add/",
+        "/admin/articles/allowedphrase/",
+    ],
+)
+def test_the_word_list_pages_are_accessible(live_server, page, editor, path):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{path}")
+
+    expect(page.locator("#content")).to_be_visible()
+    assert_accessible(page, "#content")
