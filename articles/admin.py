@@ -207,7 +207,7 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
 
 def refused_publishing(form, formsets):
     """The messages of the checks before publishing among the errors of a bound
-    article form and its inline formsets, in the order of the page."""
+    article form and its inline formsets (the article's fields first)."""
     if not form.is_bound:
         return []
     errors = [error for errors in form.errors.as_data().values() for error in errors]

@@ -94,6 +94,8 @@ class ArticleChildFormSet(BaseInlineFormSet):
 
 
 class FAQFormSet(ArticleChildFormSet):
+    """FAQs of one article: their answers' images need descriptions to publish."""
+
     def publishing_problems(self, rows):
         return faqs_problems(rows)
 
