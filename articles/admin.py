@@ -213,6 +213,12 @@ def refused_publishing(form, formsets):
     errors = [error for errors in form.errors.as_data().values() for error in errors]
     for formset in formsets:
         errors += formset.non_form_errors().as_data()
+        errors += [
+            error
+            for row in formset.forms
+            for errors in row.errors.as_data().values()
+            for error in errors
+        ]
     return [
         message for error in errors if error.code in PUBLISHING_CODES for message in error.messages
     ]

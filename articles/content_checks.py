@@ -54,12 +54,14 @@ QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”]*”")
 class Problem:
     """Why an article cannot be published yet, and what to do.
 
-    ``field`` names the article field the problem belongs to, or is empty.
+    ``field`` names the field the problem belongs to (of the article, or with
+    ``index`` of that section or FAQ in the list checked), or is empty.
     """
 
     code: str
     message: str
     field: str = ""
+    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -222,9 +224,12 @@ def sections_problems(sections):
         ]
     return [
         problem
-        for section in sections
+        for index, section in enumerate(sections)
         for problem in image_problems(
-            section.body, place=_("the section “%(heading)s”") % {"heading": section.heading}
+            section.body,
+            place=_("the section “%(heading)s”") % {"heading": section.heading},
+            field="body",
+            index=index,
         )
     ]
 
@@ -233,16 +238,19 @@ def faqs_problems(faqs):
     """Problems of the FAQ answers: images need descriptions."""
     return [
         problem
-        for faq in faqs
+        for index, faq in enumerate(faqs)
         for problem in image_problems(
-            faq.answer, place=_("the answer to “%(question)s”") % {"question": faq.question}
+            faq.answer,
+            place=_("the answer to “%(question)s”") % {"question": faq.question},
+            field="answer",
+            index=index,
         )
     ]
 
 
-def image_problems(markdown, *, place):
+def image_problems(markdown, *, place, field="", index=None):
     """One problem per image without a description in ``markdown`` (``place`` says
-    where it is, for the message)."""
+    where it is, for the message; ``field`` and ``index`` go on the problem)."""
     return [
         Problem(
             "image_without_alt",
@@ -251,6 +259,8 @@ def image_problems(markdown, *, place):
                 "it shows between the brackets, ![description](…)."
             )
             % {"source": source or _("without an address"), "place": place},
+            field,
+            index,
         )
         for source in images_without_alt(markdown)
     ]

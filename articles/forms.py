@@ -69,7 +69,8 @@ class ArticleChildFormSet(BaseInlineFormSet):
 
     The admin validates the article form first, so ``self.instance`` is the article
     with the submitted values: when its status is Published, this formset's part of
-    the checks before publishing (articles/content_checks.py) must pass.
+    the checks before publishing (articles/content_checks.py) must pass. A problem
+    of one row is shown next to its field, the others above the rows.
     """
 
     def live_forms(self):
@@ -82,12 +83,18 @@ class ArticleChildFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if self.instance.status == Article.Status.PUBLISHED:
-            problems = self.publishing_problems([form.instance for form in self.live_forms()])
-            if problems:
-                raise forms.ValidationError(
-                    [forms.ValidationError(p.message, code=p.code) for p in problems]
-                )
+        if self.instance.status != Article.Status.PUBLISHED:
+            return
+        live_forms = self.live_forms()
+        whole_set = []
+        for problem in self.publishing_problems([form.instance for form in live_forms]):
+            error = forms.ValidationError(problem.message, code=problem.code)
+            if problem.index is None:
+                whole_set.append(error)
+            else:
+                live_forms[problem.index].add_error(problem.field, error)
+        if whole_set:
+            raise forms.ValidationError(whole_set)
 
     def publishing_problems(self, rows):
         raise NotImplementedError

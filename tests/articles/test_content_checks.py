@@ -126,6 +126,7 @@ def test_an_image_without_description_in_a_section_or_answer_is_a_problem():
     )
 
     assert codes(problems) == ["image_without_alt", "image_without_alt"]
+    assert [(problem.field, problem.index) for problem in problems] == [("body", 0), ("answer", 0)]
     assert "chart.png" in problems[0].message and "“Dose”" in problems[0].message
     assert "map.png" in problems[1].message and "“Where?”" in problems[1].message
 

@@ -32,6 +32,12 @@ def error_codes(response):
     }
     for inline in context["inline_admin_formsets"]:
         codes |= {error.code for error in inline.formset.non_form_errors().as_data()}
+        codes |= {
+            error.code
+            for row in inline.formset.forms
+            for errors in row.errors.as_data().values()
+            for error in errors
+        }
     return codes
 
 
@@ -205,6 +211,15 @@ def test_an_image_without_description_is_refused(editor, sections, faqs):
     assert error_codes(response) == {"image_without_alt"}
     assert "![description](…)" in response.content.decode()
     assert Article.objects.count() == 0
+    # Next to the text that holds the image.
+    rows = {
+        inline.formset.prefix: inline.formset.forms
+        for inline in response.context["inline_admin_formsets"]
+    }
+    field = "body" if sections[0]["body"].startswith("Look") else "answer"
+    row = rows["sections" if field == "body" else "faqs"][0]
+    assert [error.code for error in row.errors.as_data()[field]] == ["image_without_alt"]
+    assert response.context["publishing_problems"] == [row.errors[field][0]]
 
 
 def test_an_image_with_a_description_is_fine(editor):
