@@ -11,10 +11,29 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, LibraryImageForm, SectionForm, SectionFormSet, TextField
+from .content_checks import PUBLISHING_CODES
+from .forms import (
+    ArticleAdminForm,
+    FAQFormSet,
+    LibraryImageForm,
+    SectionForm,
+    SectionFormSet,
+    TextField,
+)
 from .library import articles_using, refresh_texts_using
-from .models import FAQ, Article, LibraryImage, PublicationState, Reviewer, Section, Topic
+from .models import (
+    FAQ,
+    AllowedPhrase,
+    Article,
+    LanguageGuidance,
+    LibraryImage,
+    PublicationState,
+    Reviewer,
+    Section,
+    Topic,
+)
 from .preview_admin import ArticlePreviewAdminMixin
+from .previews import content_report
 from .review_admin import ReviewCycleAdminMixin, ReviewFilter
 from .revision_admin import ArticleVersionAdmin
 
@@ -79,6 +98,7 @@ class FAQInline(ImagePickerMixin, admin.StackedInline):
     picker_fields = ("answer",)
     model = FAQ
     formfield_overrides = TEXT_FIELDS
+    formset = FAQFormSet
     extra = 0
     ordering = ["position"]
     fields = [("position", "question"), "answer"]
@@ -155,6 +175,18 @@ class ArticleAdmin(
             {"fields": ["seo_title", "meta_description", "old_slugs"], "classes": ["collapse"]},
         ),
     ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Why a publish was refused, together at the top (each message is also next
+        # to its field or at the top of its inline); and the advisory checks of the
+        # saved sections and FAQs.
+        formsets = [inline.formset for inline in context["inline_admin_formsets"]]
+        context["publishing_problems"] = refused_publishing(context["adminform"].form, formsets)
+        if obj is not None and obj.pk:
+            context["content_checks"] = content_report(
+                obj, list(obj.sections.all()), list(obj.faqs.all())
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.
@@ -249,6 +281,40 @@ class ReviewerAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "credentials", "bio", "has_public_page"]
     formfield_overrides = TEXT_FIELDS
+
+
+def refused_publishing(form, formsets):
+    """The messages of the checks before publishing among the errors of a bound
+    article form and its inline formsets (the article's fields first)."""
+    if not form.is_bound:
+        return []
+    errors = [error for errors in form.errors.as_data().values() for error in errors]
+    for formset in formsets:
+        errors += formset.non_form_errors().as_data()
+        errors += [
+            error
+            for row in formset.forms
+            for errors in row.errors.as_data().values()
+            for error in errors
+        ]
+    return [
+        message for error in errors if error.code in PUBLISHING_CODES for message in error.messages
+    ]
+
+
+@admin.register(LanguageGuidance)
+class LanguageGuidanceAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    list_display = ["term", "suggestion", "context_words", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["term", "suggestion", "explanation"]
+    ordering = ["term"]
+
+
+@admin.register(AllowedPhrase)
+class AllowedPhraseAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    list_display = ["phrase"]
+    search_fields = ["phrase"]
+    ordering = ["phrase"]
 
 
 @admin.register(Topic)

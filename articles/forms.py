@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .content_checks import faqs_problems, sections_problems
+from .library import described_image_ids
 from .models import Article, LibraryImage, Reviewer, Section, unique_anchor
 from .renditions import validate_picture
 
@@ -116,19 +118,71 @@ class SectionForm(forms.ModelForm):
         return cleaned_data
 
 
-class SectionFormSet(BaseInlineFormSet):
+class ArticleChildFormSet(BaseInlineFormSet):
+    """Rows under an article (sections or FAQs), checked before it is published.
+
+    The admin validates the article form first, so ``self.instance`` is the article
+    with the submitted values: when its status is Published, this formset's part of
+    the checks before publishing (articles/content_checks.py) must pass. A problem
+    of one row is shown next to its field, the others above the rows.
+    """
+
+    def live_forms(self):
+        """The rows that will be saved: valid so far and not marked for deletion."""
+        return [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.instance.status != Article.Status.PUBLISHED:
+            return
+        live_forms = self.live_forms()
+        rows = [form.instance for form in live_forms]
+        whole_set = []
+        for problem in self.publishing_problems(rows, described_image_ids(self.texts_of(rows))):
+            error = forms.ValidationError(problem.message, code=problem.code)
+            if problem.index is None:
+                whole_set.append(error)
+            else:
+                live_forms[problem.index].add_error(problem.field, error)
+        if whole_set:
+            raise forms.ValidationError(whole_set)
+
+    def publishing_problems(self, rows, described_ids):
+        raise NotImplementedError
+
+    def texts_of(self, rows):
+        raise NotImplementedError
+
+
+class FAQFormSet(ArticleChildFormSet):
+    """FAQs of one article: their answers' images need descriptions to publish."""
+
+    def publishing_problems(self, rows, described_ids):
+        return faqs_problems(rows, described_ids)
+
+    def texts_of(self, rows):
+        return [row.answer for row in rows]
+
+
+class SectionFormSet(ArticleChildFormSet):
     """Sections of one article: generated anchors are made unique among the rows.
 
     Django's formset check then reports duplicate positions or anchors next to the
     rows, instead of the database refusing them when the transaction commits.
     """
 
+    def publishing_problems(self, rows, described_ids):
+        return sections_problems(rows, described_ids)
+
+    def texts_of(self, rows):
+        return [row.body for row in rows]
+
     def clean(self):
-        live_forms = [
-            form
-            for form in self.forms
-            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-        ]
+        live_forms = self.live_forms()
         taken = {
             form.cleaned_data.get("anchor")
             for form in live_forms

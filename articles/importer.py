@@ -38,6 +38,8 @@ from django.utils.text import slugify
 
 from core.models import SiteSettings
 
+from .content_checks import faqs_problems, sections_problems
+from .library import described_image_ids
 from .models import FAQ, RESERVED_ANCHORS, Article, Reviewer, Section, Topic, unique_anchor
 from .revisions import ArticleContent, record_revision
 
@@ -450,12 +452,15 @@ def save_parsed_article(parsed):
         article.allows_comments = meta.get("comments_open", True)
         article.seo_title = meta.get("seo_title", "")
         article.meta_description = meta.get("meta_description", "")
+        # Article.clean() checks its own fields before publishing; the parts here.
         _validate(
             article,
             parsed,
             _article_error_line(parsed),
             text_lines={"references": parsed.references_line},
         )
+        if article.status == Article.Status.PUBLISHED:
+            _check_parts_before_publishing(parsed)
         article.save()
         article.topics.set(_topics(meta.get("topics", [])))
         _replace_children(article, Section, parsed.sections, parsed, _section_fields)
@@ -511,6 +516,18 @@ def _replace_children(article, model, items, parsed, fields_of):
         )
         child.save()
     model.objects.filter(pk__in=[child.pk for child in existing.values()]).delete()
+
+
+def _check_parts_before_publishing(parsed):
+    """Refuse to publish sections or FAQ answers that fail the checks before
+    publishing (articles/content_checks.py), at the line of the first one."""
+    texts = [item.body for item in parsed.sections] + [item.answer for item in parsed.faqs]
+    described_ids = described_image_ids(texts)
+    for items, problems_of in ((parsed.sections, sections_problems), (parsed.faqs, faqs_problems)):
+        for item in items:
+            problems = problems_of([item], described_ids)
+            if problems:
+                raise ArticleFormatError(parsed.source, item.line, problems[0].message)
 
 
 def _topics(names):

@@ -59,26 +59,13 @@ def refresh_texts_using(image):
     return articles
 
 
-def images_without_alt(texts):
-    """Library pictures shown in the Markdown ``texts`` with no description: none
-    written in the text (``![description](image:N)``) and none in the library.
-
-    Returns the ``LibraryImage``s in the order they first appear (one query). For the
-    check before publishing: every picture must be described.
+def described_image_ids(texts):
+    """The numbers of the library pictures shown in the Markdown ``texts`` that the
+    library describes (one query; none when no text shows a picture): for the check
+    before publishing, a picture without a description of its own uses the library's.
     """
-    undescribed = []
-    for text in texts:
-        for reference in image_references(text):
-            if reference.image_id and not reference.alt and reference.image_id not in undescribed:
-                undescribed.append(reference.image_id)
-    if not undescribed:
-        return []
-    blank = LibraryImage.objects.filter(pk__in=undescribed, alt__regex=r"^\s*$").in_bulk()
-    return [blank[pk] for pk in undescribed if pk in blank]
-
-
-def article_images_without_alt(article):
-    """``images_without_alt`` of the article's section bodies and FAQ answers."""
-    texts = [*article.sections.values_list("body", flat=True)]
-    texts += article.faqs.values_list("answer", flat=True)
-    return images_without_alt(texts)
+    ids = {ref.image_id for text in texts for ref in image_references(text) if ref.image_id}
+    if not ids:
+        return frozenset()
+    described = LibraryImage.objects.filter(pk__in=ids).exclude(alt__regex=r"^\s*$")
+    return frozenset(described.values_list("pk", flat=True))

@@ -19,6 +19,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from reversion import register as register_revisions
 
+from .content_checks import article_problems
 from .markdown import count_words, image_references, render_markdown
 from .renditions import (
     HERO_FIELDS,
@@ -432,6 +433,12 @@ class ArticleQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Article.Status.DRAFT)
 
+    def with_seo_title(self, title):
+        """Articles whose title for search engines (the SEO title, or else the title)
+        is ``title``, in any case."""
+        title = title.strip()
+        return self.filter(Q(seo_title__iexact=title) | Q(seo_title="", title__iexact=title))
+
     def renamed_from(self, old_slug):
         """Articles that were reachable at ``old_slug`` before a slug change."""
         return self.filter(slug_redirects__old_slug=old_slug)
@@ -769,9 +776,31 @@ class Article(models.Model):
     def clean(self):
         # Before constraints are validated: "published" with no time means now.
         self.fill_publication_time()
+        errors = {}
         if self.hero_image and not self.hero_alt.strip():
             message = _("Describe the hero image for people who cannot see it.")
-            raise ValidationError({"hero_alt": ValidationError(message, code="hero_alt_required")})
+            errors["hero_alt"] = [ValidationError(message, code="hero_alt_required")]
+        # Public or scheduled: what a medical publisher requires of the article itself
+        # (its sections and FAQs are checked where they are edited: admin inlines,
+        # importer). A draft can always be saved.
+        if self.status == self.Status.PUBLISHED:
+            for problem in article_problems(self, seo_title_taken=self.seo_title_is_taken()):
+                errors.setdefault(problem.field, []).append(
+                    ValidationError(problem.message, code=problem.code)
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def seo_title_is_taken(self):
+        """Whether another published or scheduled article has the same title for
+        search engines (drafts may share one until they are published)."""
+        title = self.seo_title.strip() or self.title.strip()
+        return (
+            Article.objects.filter(status=self.Status.PUBLISHED)
+            .with_seo_title(title)
+            .exclude(pk=self.pk)
+            .exists()
+        )
 
     def fill_publication_time(self):
         """Set ``published_at`` to now when publishing without a time."""
@@ -1140,3 +1169,78 @@ class PreviewLink(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class LanguageGuidanceQuerySet(models.QuerySet):
+    def active(self):
+        """The entries the content checks use."""
+        return self.filter(is_active=True)
+
+
+class LanguageGuidance(models.Model):
+    """A word or phrase that stigmatises people who use drugs, and what to write
+    instead: the editable list the advisory content checks read."""
+
+    term = models.CharField(
+        _("word or phrase"),
+        max_length=80,
+        unique=True,
+        help_text=_(
+            'Found as whole words, in any case, and in the plural ("addict" also finds "Addicts").'
+        ),
+    )
+    suggestion = models.CharField(
+        _("suggested wording"),
+        max_length=200,
+        help_text=_('What to write instead, e.g. "person with a substance use disorder".'),
+    )
+    explanation = models.CharField(
+        _("why"),
+        max_length=300,
+        blank=True,
+        help_text=_("One short sentence shown with the suggestion."),
+    )
+    context_words = models.CharField(
+        _("only near these words"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Optional, separated by commas: the term is flagged only when one of these "
+            "words is within four words of it in the same sentence; a word also matches "
+            'longer ones it starts ("test" matches "tested"). For example "clean" '
+            'near "test, urine, screen", so that "clean needles" is not flagged.'
+        ),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Untick to stop checking this term.")
+    )
+
+    objects = LanguageGuidanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("language guidance")
+        verbose_name_plural = _("language guidance")
+
+    def __str__(self):
+        return self.term
+
+
+class AllowedPhrase(models.Model):
+    """A name or phrase the language check leaves alone, though it contains a listed
+    word (\"National Institute on Drug Abuse\", \"Narcotics Anonymous\")."""
+
+    phrase = models.CharField(
+        _("name or phrase"),
+        max_length=150,
+        unique=True,
+        help_text=_("Matched as whole words, in any case."),
+    )
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = _("allowed name or phrase")
+        verbose_name_plural = _("allowed names and phrases")
+
+    def __str__(self):
+        return self.phrase

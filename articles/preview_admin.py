@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import PreviewLink
-from .previews import article_with_changes, banner_for, local_time, prepare_for_preview
+from .previews import (
+    article_with_changes,
+    banner_for,
+    content_report,
+    local_time,
+    prepare_for_preview,
+)
 from .views import render_preview
 
 LINKS_TEMPLATE = "admin/articles/article/preview_links.html"
@@ -128,7 +134,11 @@ class ArticlePreviewAdminMixin:
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         prepare_for_preview(article)
-        return render_preview(request, article, banner=banner_for(article))
+        banner = banner_for(article)
+        banner.checks = content_report(
+            article, list(article.sections.all()), list(article.faqs.all())
+        )
+        return render_preview(request, article, banner=banner)
 
     def preview_changes_view(self, request, object_id=None):
         """The article as the posted change (or add) form would make it, not saved."""

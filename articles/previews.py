@@ -9,12 +9,17 @@ pages never go through the page cache or its fragments (see ``views.render_previ
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .content_checks import advisory_report, publishing_problems
+from .library import described_image_ids
 from .markdown import render_markdown
-from .models import FAQ, Article, PublicationState, Section
+from .models import FAQ, AllowedPhrase, Article, LanguageGuidance, PublicationState, Section
+
+CHECKS_TEMPLATE = "articles/includes/content_checks.html"
 
 
 @dataclass
@@ -26,6 +31,14 @@ class PreviewBanner:
     state: str
     notes: list[str] = field(default_factory=list)
     expires_at: datetime | None = None
+    # The content checks (``content_report``), shown to editors, not to a reviewer
+    # holding a preview link.
+    checks: dict | None = None
+
+    @property
+    def checks_html(self):
+        """The content checks panel, the same template as the change form's."""
+        return render_to_string(CHECKS_TEMPLATE, self.checks)
 
 
 def local_time(when):
@@ -55,6 +68,28 @@ def banner_for(article, *, unsaved=False):
     else:
         text = _("Draft: readers cannot see this article.")
     return PreviewBanner(headline=_("Preview: not published."), state=text)
+
+
+def content_report(article, sections, faqs):
+    """The content checks of ``article`` with these sections and FAQs (saved or
+    not), for the change form and the editors' previews: ``required``, what stops it
+    from being published, and ``parts``, the advice on each section and answer."""
+    texts = [section.body for section in sections] + [faq.answer for faq in faqs]
+    return {
+        "required": publishing_problems(
+            article,
+            sections,
+            faqs,
+            seo_title_taken=article.seo_title_is_taken(),
+            described_ids=described_image_ids(texts),
+        ),
+        "parts": advisory_report(
+            sections,
+            faqs,
+            LanguageGuidance.objects.active(),
+            AllowedPhrase.objects.values_list("phrase", flat=True),
+        ),
+    }
 
 
 def prepare_for_preview(article, *, sections=None, faqs=None):
@@ -120,4 +155,5 @@ def article_with_changes(form, formsets, *, stored_hero):
             for row in rows[formset.model]:
                 render(row)
     prepare_for_preview(article, sections=rows[Section], faqs=rows[FAQ])
+    banner.checks = {**content_report(article, rows[Section], rows[FAQ]), "unsaved": True}
     return article, banner

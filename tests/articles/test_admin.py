@@ -71,7 +71,16 @@ def test_editors_group_has_exactly_the_article_permissions():
 
     expected = {
         f"{action}_{model}"
-        for model in ("article", "section", "faq", "topic", "reviewer", "libraryimage")
+        for model in (
+            "article",
+            "section",
+            "faq",
+            "topic",
+            "reviewer",
+            "libraryimage",
+            "languageguidance",
+            "allowedphrase",
+        )
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}
@@ -209,10 +218,12 @@ def test_saving_an_unchanged_article_changes_and_records_nothing(
     # As a browser sends a textarea: lines end in CRLF.
     sections = [{**row, "body": "First line.\r\nSecond line."} for row in section_rows(2)]
     faqs = [{**row, "answer": "Yes.\r\n\r\nAnd more."} for row in faq_rows(1)]
-    data = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    data = article_form_data(
+        topic, sections, faqs, summary="The first line, one sentence.\r\nAnother line."
+    )
     client.post(reverse("admin:articles_article_add"), data)
     article = Article.objects.get(slug="supervised-detox")
-    assert article.summary == "One line.\nAnother line."
+    assert article.summary == "The first line, one sentence.\nAnother line."
     assert article.sections.first().body == "First line.\nSecond line."
 
     # The same form sent back untouched, as the change page would send it.
@@ -220,7 +231,9 @@ def test_saving_an_unchanged_article_changes_and_records_nothing(
         row.update(id=str(section.pk), article=str(article.pk), anchor=section.anchor)
     for row, faq in zip(faqs, article.faqs.order_by("position"), strict=True):
         row.update(id=str(faq.pk), article=str(article.pk))
-    unchanged = article_form_data(topic, sections, faqs, summary="One line.\r\nAnother line.")
+    unchanged = article_form_data(
+        topic, sections, faqs, summary="The first line, one sentence.\r\nAnother line."
+    )
     generation = caching.generation(caching.CONTENT)
     entries = LogEntry.objects.count()
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from articles.models import Article
-from tests.articles.test_admin import article_form_data, make_staff
+from tests.articles.test_admin import article_form_data, make_staff, section_rows
 from tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,9 @@ def png_with_a_text_bomb_after_the_pixels():
 
 def admin_add(client, upload, **extra):
     client.force_login(make_staff("editor", groups=["Editors"]))
-    data = article_form_data(make_topic(), [], [], hero_alt="A calm sea.", hero_image=upload)
+    data = article_form_data(
+        make_topic(), section_rows(1), [], hero_alt="A calm sea.", hero_image=upload
+    )
     data.update(extra)
     return client.post(reverse("admin:articles_article_add"), data)
 
@@ -232,7 +234,8 @@ def test_an_editor_replacing_or_clearing_the_picture_leaves_no_old_files(
     first = stored_files(media_root)
     assert len(first) == 7
     change = reverse("admin:articles_article_change", args=[article.pk])
-    data = article_form_data(make_topic(), [], [], hero_alt="A calm sea.")
+    section = {**section_rows(1)[0], "id": str(article.sections.get().pk), "article": article.pk}
+    data = article_form_data(make_topic(), [section], [], hero_alt="A calm sea.")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -313,7 +316,7 @@ def test_the_pixel_limit_is_a_setting(client, media_root, settings):
         reverse("admin:articles_article_add"),
         article_form_data(
             make_topic(),
-            [],
+            section_rows(1),
             [],
             hero_alt="A calm sea.",
             hero_image=SimpleUploadedFile("a.jpg", picture_bytes(300, 300)),

@@ -15,11 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.importer import ArticleFormatError, import_article_file
-from articles.library import (
-    article_images_without_alt,
-    articles_using,
-    images_without_alt,
-)
+from articles.library import articles_using, described_image_ids
 from articles.markdown import render_markdown
 from articles.models import FAQ, Article, LibraryImage, Section, render_body
 from tests.articles.test_admin import article_form_data, make_staff, section_rows
@@ -519,27 +515,29 @@ def test_articles_using_ignores_other_numbers_and_code(media_root):
 # --- Alt text check and file cleaning ---------------------------------------------------
 
 
-def test_images_without_alt_reports_pictures_described_nowhere(media_root):
+def test_described_image_ids_are_the_pictures_the_library_describes(media_root):
     described = make_library_image()
     blank = make_library_image(alt="  ")
-    also_blank = make_library_image(alt="")
-    texts = [
-        f"![](image:{described.pk})\n\n![](image:{blank.pk})",
-        f"![Described here](image:{also_blank.pk})",
-        f"![](image:{blank.pk})",
-    ]
+    texts = [f"![](image:{described.pk})\n\n![](image:{blank.pk})", "No pictures."]
 
-    assert images_without_alt(texts) == [blank]
-    assert images_without_alt(["No pictures."]) == []
+    assert described_image_ids(texts) == {described.pk}
+    assert described_image_ids(["No pictures."]) == frozenset()
 
 
-def test_article_images_without_alt_reads_sections_and_faqs(media_root):
+def test_publishing_needs_a_description_in_the_text_or_the_library(client, editor, media_root):
+    described = make_library_image()
     blank = make_library_image(alt="")
-    article = make_article()
-    make_section(article, body="Text.")
-    make_faq(article, answer=f"![](image:{blank.pk})")
+    topic = make_topic()
+    article = make_article(status=Article.Status.DRAFT)
+    body = f"Text.\n\n![](image:{described.pk})\n\n![](image:{blank.pk})"
+    data = article_form_data(topic, section_rows(1, body=body))
 
-    assert article_images_without_alt(article) == [blank]
+    refused = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    assert refused.status_code == 200
+    assert f"Describe the image image:{blank.pk}" in refused.content.decode()
+    assert f"image:{described.pk} in" not in refused.content.decode()
+    assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
 
 
 def test_clean_hero_files_keeps_library_pictures(media_root, time_machine):

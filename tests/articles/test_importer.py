@@ -80,6 +80,8 @@ FRONT_MATTER = [
     "seo_title: Heroin withdrawal explained",
     "meta_description: What happens in the body when someone stops using heroin.",
 ]
+# What publishing requires in the front matter (the reviewer and review date).
+REVIEW = FRONT_MATTER[4:6]
 TITLE = "# Heroin withdrawal: what happens in the body"
 SUMMARY = "Withdrawal is hard on the body\nbut rarely dangerous on its own."
 BRAIN = (
@@ -209,7 +211,7 @@ def test_missing_front_matter_values_get_defaults(tmp_path):
 
 
 def test_published_without_a_time_is_published_now(tmp_path):
-    text = md(TITLE, SUMMARY, GUT, front_matter=["status: published"])
+    text = md(TITLE, SUMMARY, GUT, front_matter=["status: published", *REVIEW])
     before = timezone.now()
 
     article, _created = import_article_file(write(tmp_path, text))
@@ -266,7 +268,7 @@ def test_reimport_updates_the_article_in_place(tmp_path, imported):
     front_matter = [*FRONT_MATTER[:6], "topics: [Treatment]"]
     text = md(
         "# Heroin withdrawal, revised",
-        "A new summary.",
+        "A new summary of what happens in the body.",
         BRAIN,
         "## Nerves and gut\n\nThe gut wakes up last.",
         HELP,
@@ -279,7 +281,7 @@ def test_reimport_updates_the_article_in_place(tmp_path, imported):
     assert created is False
     assert Article.objects.count() == 1
     assert article.title == "Heroin withdrawal, revised"
-    assert article.summary == "A new summary."
+    assert article.summary == "A new summary of what happens in the body."
     assert article.references == ""
     assert article.is_featured is False
     assert list(article.sections.values_list("pk", flat=True)) == section_ids
@@ -345,7 +347,12 @@ def test_reimport_can_reorder_sections(tmp_path, imported):
 
 
 def test_reimport_without_published_at_keeps_the_publication_time(tmp_path, imported):
-    text = md(TITLE, SUMMARY, GUT, front_matter=["slug: heroin-withdrawal", "status: published"])
+    text = md(
+        TITLE,
+        SUMMARY,
+        GUT,
+        front_matter=["slug: heroin-withdrawal", "status: published", *REVIEW],
+    )
 
     article, created = import_article_file(write(tmp_path, text))
 

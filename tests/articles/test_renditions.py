@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from articles.models import Article
-from tests.articles.test_admin import article_form_data, make_staff
+from tests.articles.test_admin import article_form_data, make_staff, section_rows
 from tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +248,9 @@ def test_command_makes_missing_renditions_again(media_root):
 
 def admin_post(client, upload):
     client.force_login(make_staff("editor", groups=["Editors"]))
-    data = article_form_data(make_topic(), [], [], hero_alt="A calm sea.", hero_image=upload)
+    data = article_form_data(
+        make_topic(), section_rows(1), [], hero_alt="A calm sea.", hero_image=upload
+    )
     return client.post(reverse("admin:articles_article_add"), data)
 
 

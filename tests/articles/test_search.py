@@ -132,6 +132,8 @@ def test_an_edit_through_the_admin_inline_updates_the_index(admin_client):
         "slug": article.slug,
         "summary": article.summary,
         "author": article.author,
+        "reviewer": "Dr. A. Reviewer, MD",
+        "reviewed_on": "2025-12-20",
         "status": "published",
         "published_at_0": timezone.localtime(article.published_at).strftime("%Y-%m-%d"),
         "published_at_1": timezone.localtime(article.published_at).strftime("%H:%M:%S"),
