@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Min, Q
@@ -785,7 +785,7 @@ class Article(models.Model):
         # importer). A draft can always be saved.
         if self.status == self.Status.PUBLISHED:
             for problem in article_problems(self, seo_title_taken=self.seo_title_is_taken()):
-                errors.setdefault(problem.field, []).append(
+                errors.setdefault(problem.field or NON_FIELD_ERRORS, []).append(
                     ValidationError(problem.message, code=problem.code)
                 )
         if errors:

@@ -27,7 +27,7 @@ def article_form_data(topic, sections, faqs, **overrides):
         "author": "Editorial team",
         "reviewer": "",
         "review_period_months": "12",
-        "status": "published",
+        "status": "draft",
         "published_at_0": "2026-01-05",
         "published_at_1": "09:00:00",
         "allows_comments": "on",

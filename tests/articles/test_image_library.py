@@ -528,9 +528,9 @@ def test_publishing_needs_a_description_in_the_text_or_the_library(client, edito
     described = make_library_image()
     blank = make_library_image(alt="")
     topic = make_topic()
-    article = make_article(status=Article.Status.DRAFT)
+    article = make_article(status=Article.Status.DRAFT, slug="supervised-detox")
     body = f"Text.\n\n![](image:{described.pk})\n\n![](image:{blank.pk})"
-    data = article_form_data(topic, section_rows(1, body=body))
+    data = article_form_data(topic, [{**section_rows(1)[0], "body": body}], [])
 
     refused = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
 
