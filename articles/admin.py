@@ -1,14 +1,26 @@
 from django.contrib import admin
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import Q
+from django.http import JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
 from core.admin import ValidatedLookupsMixin
 
-from .forms import ArticleAdminForm, SectionForm, SectionFormSet, TextField
+from .audit import PUBLICATION_FIELDS, record_publication_change
+from .forms import (
+    ArticleAdminForm,
+    MarkdownPreviewForm,
+    SectionForm,
+    SectionFormSet,
+    TextField,
+)
+from .markdown import render_markdown
 from .models import FAQ, Article, PublicationState, Section, Topic
 
 
@@ -103,10 +115,47 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         ),
     ]
 
+    def get_urls(self):
+        preview = path(
+            "markdown-preview/",
+            self.admin_site.admin_view(self.markdown_preview_view),
+            name="articles_article_markdown_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def markdown_preview_view(self, request):
+        """The live preview's endpoint: the sanitised HTML of the posted Markdown, as
+        the page would show it, in JSON. Writes nothing."""
+        if request.method != "POST":
+            return JsonResponse({"error": _("Send the text with POST.")}, status=405)
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        form = MarkdownPreviewForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(form.errors["text"])}, status=400)
+        return JsonResponse({"html": render_markdown(form.cleaned_data["text"])})
+
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.
         if not change or form.has_changed():
+            # The status and times stored before this save (a new article's defaults).
+            before = (
+                Article.objects.only(*PUBLICATION_FIELDS).get(pk=obj.pk) if change else Article()
+            )
             super().save_model(request, obj, form, change)
+            # In the admin's transaction: the save and its audit entry stand or fall together.
+            record_publication_change(request.user, obj, before)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, audit.Action.DELETED, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action runs outside a transaction of its own.
+        with transaction.atomic():
+            for article in queryset.only("pk", "title"):
+                audit.record(request.user, audit.Action.DELETED, article)
+            super().delete_queryset(request, queryset)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Section, unique_anchor
 from .renditions import validate_hero_image
@@ -87,3 +88,23 @@ class SectionFormSet(BaseInlineFormSet):
                 taken.add(anchor)
                 form.cleaned_data["anchor"] = form.instance.anchor = anchor
         super().clean()
+
+
+# Longer than any body an editor writes; the preview renders on every pause in typing.
+MARKDOWN_PREVIEW_MAX_CHARS = 100_000
+
+
+class MarkdownPreviewForm(forms.Form):
+    """The text the article form's live preview sends to be rendered."""
+
+    text = TextField(
+        required=False,
+        strip=False,
+        max_length=MARKDOWN_PREVIEW_MAX_CHARS,
+        error_messages={
+            "max_length": _(
+                "This text is too long to preview (%(limit_value)d characters at most); "
+                "it can still be saved."
+            )
+        },
+    )
