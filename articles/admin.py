@@ -15,7 +15,10 @@ from core.admin import ValidatedLookupsMixin
 from .audit import PUBLICATION_FIELDS, record_publication_change
 from .forms import (
     ArticleAdminForm,
+    FAQForm,
+    LabelledSplitDateTime,
     MarkdownPreviewForm,
+    MarkdownTextarea,
     SectionForm,
     SectionFormSet,
     TextField,
@@ -52,27 +55,49 @@ class PublicationStateFilter(admin.SimpleListFilter):
 TEXT_FIELDS = {models.TextField: {"form_class": TextField}}
 
 
-class SectionInline(admin.StackedInline):
-    model = Section
+class MarkdownPreviewMixin:
+    """Admin (or inline) whose ``markdown_fields`` get a live preview beside them."""
+
+    markdown_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.markdown_fields:
+            kwargs["widget"] = MarkdownTextarea
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class OrderedInline(MarkdownPreviewMixin, admin.StackedInline):
+    """Sections or FAQs: collapsible rows, reordered by dragging, by Move up / Move
+    down or, without JavaScript, by their position numbers."""
+
+    template = "admin/articles/article/ordered_stacked.html"
     formfield_overrides = TEXT_FIELDS
+    extra = 0
+    ordering = ["position"]
+
+    class Media:
+        js = ["js/admin-ordered-rows.js"]
+
+
+class SectionInline(OrderedInline):
+    model = Section
     form = SectionForm
     formset = SectionFormSet
-    extra = 0
-    ordering = ["position"]
     fields = [("position", "heading", "anchor"), "body"]
+    markdown_fields = ["body"]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(OrderedInline):
     model = FAQ
-    formfield_overrides = TEXT_FIELDS
-    extra = 0
-    ordering = ["position"]
+    form = FAQForm
     fields = [("position", "question"), "answer"]
+    markdown_fields = ["answer"]
 
 
 @admin.register(Article)
-class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+class ArticleAdmin(MarkdownPreviewMixin, ValidatedLookupsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
+    markdown_fields = ["references"]
     formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
     list_display = [
@@ -91,6 +116,11 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     filter_horizontal = ["topics"]
     readonly_fields = ["hero_preview", "publication", "created_at", "updated_at", "old_slugs"]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin-article.css"]}
+        js = ["js/admin-markdown-preview.js", "js/admin-accessibility.js"]
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
@@ -114,6 +144,11 @@ class ArticleAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             {"fields": ["seo_title", "meta_description", "old_slugs"], "classes": ["collapse"]},
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateTimeField) and db_field.editable:
+            kwargs["widget"] = LabelledSplitDateTime(db_field.verbose_name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_urls(self):
         preview = path(

@@ -1,9 +1,12 @@
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse_lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Section, unique_anchor
+from .models import FAQ, Article, Section, unique_anchor
 from .renditions import validate_hero_image
 
 
@@ -38,6 +41,32 @@ class TextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
+class MarkdownTextarea(AdminTextareaWidget):
+    """The admin's textarea for a Markdown field, naming the endpoint that renders
+    it: js/admin-markdown-preview.js then shows the result beside it as one types."""
+
+    def __init__(self, attrs=None):
+        preview_url = reverse_lazy("admin:articles_article_markdown_preview")
+        super().__init__({"data-markdown-preview": preview_url, **(attrs or {})})
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time inputs, each with an accessible name ("Publication
+    time: date"): Django writes "Date:" and "Time:" beside them as plain text, and its
+    field label points at neither."""
+
+    def __init__(self, label, attrs=None):
+        super().__init__(attrs)
+        self.label = label
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        parts = (_("date"), _("time"))
+        for subwidget, part in zip(context["widget"]["subwidgets"], parts, strict=True):
+            subwidget["attrs"]["aria-label"] = f"{capfirst(self.label)}: {part}"
+        return context
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
@@ -48,8 +77,25 @@ class ArticleAdminForm(forms.ModelForm):
         field_classes = {"hero_image": HeroImageField}
 
 
-class SectionForm(forms.ModelForm):
+class OrderedRowForm(forms.ModelForm):
+    """A section or FAQ row; its summary line in the admin shows the position and
+    ``title_field`` as they stand in the form (typed, or stored)."""
+
+    title_field = None
+
+    @property
+    def row_position(self):
+        return self["position"].value()
+
+    @property
+    def row_title(self):
+        return self[self.title_field].value()
+
+
+class SectionForm(OrderedRowForm):
     """A section row: an empty anchor is made from the heading."""
+
+    title_field = "heading"
 
     class Meta:
         model = Section
@@ -62,6 +108,14 @@ class SectionForm(forms.ModelForm):
             cleaned_data["anchor"] = unique_anchor(cleaned_data["heading"], set())
             self.anchor_was_generated = True
         return cleaned_data
+
+
+class FAQForm(OrderedRowForm):
+    title_field = "question"
+
+    class Meta:
+        model = FAQ
+        fields = ["position", "question", "answer"]
 
 
 class SectionFormSet(BaseInlineFormSet):
