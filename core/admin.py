@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, SiteSettings
@@ -107,7 +108,7 @@ class AuditEntryAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     editors the articles, moderators the comments, superusers everything.
     """
 
-    list_display = ["created_at", "username", "action", "object_text", "content_type", "detail"]
+    list_display = ["created_at", "username", "action", "object_text", "kind", "detail"]
     list_filter = ["action", "username", "content_type"]
     search_fields = ["object_text"]
     date_hierarchy = "created_at"
@@ -125,6 +126,10 @@ class AuditEntryAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         "detail",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="content_type")
+    def kind(self, entry):
+        return capfirst(entry.content_type.name) if entry.content_type else "—"
 
     def get_queryset(self, request):
         entries = super().get_queryset(request)

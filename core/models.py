@@ -190,8 +190,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         indexes = [
             models.Index(fields=["action", "-created_at"], name="audit_by_action"),
             models.Index(fields=["username", "-created_at"], name="audit_by_person"),

@@ -59,8 +59,8 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit log',
+                'verbose_name': 'audit log entry',
+                'verbose_name_plural': 'audit log entries',
                 'ordering': ['-created_at', '-pk'],
                 'indexes': [models.Index(fields=['action', '-created_at'], name='audit_by_action'), models.Index(fields=['username', '-created_at'], name='audit_by_person'), models.Index(fields=['content_type', 'object_id'], name='audit_by_object')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['published', 'unpublished', 'scheduled', 'restored', 'deleted', 'recovered', 'marked_reviewed', 'comment_approved', 'comment_unapproved', 'comment_spam', 'comment_trashed', 'comment_restored', 'comment_deleted'])), name='audit_action_valid')],
