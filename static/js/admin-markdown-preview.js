@@ -33,10 +33,11 @@
     var heading = document.createElement("p");
     heading.className = "markdown-preview-heading";
     heading.id = headingId;
+    // In a section or FAQ, which one: "Preview of Body (How withdrawal starts)".
     var row = textarea.closest(".ordered-row");
-    var title = row && row.querySelector(".ordered-row-title");
+    var title = row && row.querySelector("[name$='-heading'], [name$='-question']");
     heading.textContent = interpolateText(t("Preview of %(field)s"), { field: labelText(textarea) }) +
-      (title ? " (" + title.textContent + ")" : "");
+      (title && title.value.trim() ? " (" + title.value.trim() + ")" : "");
     region.appendChild(heading);
 
     var body = document.createElement("div");

@@ -208,6 +208,38 @@
     });
   }
 
+  // Removing a new row with Django's "×" renumbers the remaining rows' form indexes
+  // in document order, and Django takes the first INITIAL_FORMS indexes for the
+  // saved rows. So the rows go back to index order just before that (capture phase,
+  // ahead of Django's handler), and back to position order just after.
+  function formIndex(row) {
+    return parseInt(row.id.slice(row.id.lastIndexOf("-") + 1), 10);
+  }
+
+  function positionOf(row) {
+    var input = field(row, "position");
+    var value = input ? parseInt(input.value, 10) : NaN;
+    return isNaN(value) ? Infinity : value;
+  }
+
+  function arrange(group, key) {
+    var rows = liveRows(group);
+    var template = group.querySelector(".inline-related.empty-form");
+    rows
+      .map(function (row, order) { return { row: row, key: key(row), order: order }; })
+      .sort(function (a, b) { return a.key - b.key || a.order - b.order; })
+      .forEach(function (item) { item.row.parentNode.insertBefore(item.row, template); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".inline-deletelink");
+    var group = link && link.closest(".ordered-rows");
+    if (group) {
+      arrange(group, formIndex);
+      window.setTimeout(function () { arrange(group, positionOf); }, 0);
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll(".ordered-rows"), setUp);
   });

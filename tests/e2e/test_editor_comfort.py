@@ -16,6 +16,7 @@ from core import audit
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_accessibility import axe_violations, describe_violations
 from tests.e2e.test_journeys import assert_no_console_errors
+from tests.factories import make_article
 
 DEMO_SLUG = "heroin-withdrawal-physiology"
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -158,6 +159,36 @@ def test_editor_reorders_by_keyboard_and_by_drag_then_readers_see_the_new_order(
     save(page)
     assert summary_titles(page) == [last, second, first, *original[2:-1]]
     assert public_headings(page, live_server, article) == [last, second, first, *original[2:-1]]
+    assert_no_console_errors(page)
+
+
+def test_a_new_section_moved_to_the_top_survives_removing_another_new_row(
+    live_server, page, editor
+):
+    article = make_article(title="Short guide", sections=2)
+    saved = list(article.sections.values_list("pk", "heading"))
+    log_in(page, live_server, editor)
+    open_change_form(page, live_server, article)
+
+    add = page.locator("#sections-group").get_by_role("button", name="Add another Section")
+    add.click()
+    add.click()
+    fresh = section_rows(page).nth(2)
+    fresh.get_by_role("textbox", name="Heading").fill("Fresh start")
+    fresh.get_by_role("textbox", name="Body").fill("New words.")
+    move_up = page.locator("#sections-group").get_by_role("button", name="Move up: Fresh start")
+    move_up.click()
+    move_up.click()
+    expect(section_rows(page).first.locator(".ordered-row-title")).to_have_text("Fresh start")
+    # Django's remove link on the other new row renumbers the rows' form indexes.
+    section_rows(page).last.get_by_role("button", name="Remove").click()
+
+    expect(section_rows(page)).to_have_count(3)
+    assert summary_titles(page) == ["Fresh start", saved[0][1], saved[1][1]]
+    save(page)
+    sections = list(Article.objects.get(pk=article.pk).sections.values_list("pk", "heading"))
+    assert [heading for _pk, heading in sections] == ["Fresh start", saved[0][1], saved[1][1]]
+    assert sections[1:] == saved
     assert_no_console_errors(page)
 
 
