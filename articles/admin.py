@@ -117,10 +117,6 @@ class ArticleAdmin(MarkdownPreviewMixin, ValidatedLookupsMixin, admin.ModelAdmin
     readonly_fields = ["hero_preview", "publication", "created_at", "updated_at", "old_slugs"]
     save_on_top = True
 
-    class Media:
-        css = {"all": ["css/admin-article.css"]}
-        js = ["js/admin-markdown-preview.js", "js/admin-accessibility.js"]
-
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_preview", "hero_alt"]}),
@@ -145,6 +141,10 @@ class ArticleAdmin(MarkdownPreviewMixin, ValidatedLookupsMixin, admin.ModelAdmin
         ),
     ]
 
+    class Media:
+        css = {"all": ["css/admin-article.css"]}
+        js = ["js/admin-markdown-preview.js", "js/admin-accessibility.js"]
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.DateTimeField) and db_field.editable:
             kwargs["widget"] = LabelledSplitDateTime(db_field.verbose_name)
@@ -162,7 +162,9 @@ class ArticleAdmin(MarkdownPreviewMixin, ValidatedLookupsMixin, admin.ModelAdmin
         """The live preview's endpoint: the sanitised HTML of the posted Markdown, as
         the page would show it, in JSON. Writes nothing."""
         if request.method != "POST":
-            return JsonResponse({"error": _("Send the text with POST.")}, status=405)
+            refusal = JsonResponse({"error": _("Send the text with POST.")}, status=405)
+            refusal["Allow"] = "POST"
+            return refusal
         if not (self.has_change_permission(request) or self.has_add_permission(request)):
             raise PermissionDenied
         form = MarkdownPreviewForm(request.POST)

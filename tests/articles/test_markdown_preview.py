@@ -63,6 +63,7 @@ def test_get_is_refused(editor_client):
     response = editor_client.get(URL, {"text": "Hello"})
 
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
     assert "html" not in response.json()
 
 
