@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import path, reverse
@@ -9,13 +9,19 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
 from core.admin import ValidatedLookupsMixin
 
+from .audit import PUBLICATION_FIELDS, record_publication_change
 from .content_checks import PUBLISHING_CODES
 from .forms import (
     ArticleAdminForm,
+    FAQForm,
     FAQFormSet,
+    LabelledSplitDateTime,
     LibraryImageForm,
+    MarkdownPreviewForm,
+    MarkdownTextarea,
     SectionForm,
     SectionFormSet,
     TextField,
@@ -31,6 +37,7 @@ from .models import (
     Reviewer,
     Section,
     Topic,
+    render_body,
 )
 from .preview_admin import ArticlePreviewAdminMixin
 from .previews import content_report
@@ -83,32 +90,59 @@ class ImagePickerMixin:
         return formfield
 
 
-class SectionInline(ImagePickerMixin, admin.StackedInline):
-    picker_fields = ("body",)
-    model = Section
+class MarkdownPreviewMixin:
+    """Admin (or inline) whose ``markdown_fields`` get a live preview beside them."""
+
+    markdown_fields = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.markdown_fields:
+            kwargs["widget"] = MarkdownTextarea
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class OrderedInline(ImagePickerMixin, MarkdownPreviewMixin, admin.StackedInline):
+    """Sections or FAQs: collapsible rows, reordered by dragging, by Move up / Move
+    down or, without JavaScript, by their position numbers; their Markdown with a
+    live preview and the image picker."""
+
+    template = "admin/articles/article/ordered_stacked.html"
     formfield_overrides = TEXT_FIELDS
+    extra = 0
+    ordering = ["position"]
+
+    class Media:
+        js = ["js/admin-ordered-rows.js"]
+
+
+class SectionInline(OrderedInline):
+    model = Section
     form = SectionForm
     formset = SectionFormSet
-    extra = 0
-    ordering = ["position"]
     fields = [("position", "heading", "anchor"), "body"]
+    markdown_fields = ["body"]
+    picker_fields = ("body",)
 
 
-class FAQInline(ImagePickerMixin, admin.StackedInline):
-    picker_fields = ("answer",)
+class FAQInline(OrderedInline):
     model = FAQ
-    formfield_overrides = TEXT_FIELDS
+    form = FAQForm
     formset = FAQFormSet
-    extra = 0
-    ordering = ["position"]
+    picker_fields = ("answer",)
     fields = [("position", "question"), "answer"]
+    markdown_fields = ["answer"]
 
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticlePreviewAdminMixin, ReviewCycleAdminMixin, ValidatedLookupsMixin, ArticleVersionAdmin
+    ArticlePreviewAdminMixin,
+    ReviewCycleAdminMixin,
+    MarkdownPreviewMixin,
+    ValidatedLookupsMixin,
+    ArticleVersionAdmin,
 ):
     form = ArticleAdminForm
+    markdown_fields = ["references"]
     formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
     list_display = [
@@ -137,10 +171,6 @@ class ArticleAdmin(
         "next_review_due",
     ]
     save_on_top = True
-
-    class Media:
-        js = ["js/image-picker.js"]
-        css = {"all": ["css/image-library.css"]}
 
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "topics"]}),
@@ -176,6 +206,14 @@ class ArticleAdmin(
         ),
     ]
 
+    class Media:
+        css = {"all": ["css/admin-article.css", "css/image-library.css"]}
+        js = [
+            "js/admin-markdown-preview.js",
+            "js/admin-accessibility.js",
+            "js/image-picker.js",
+        ]
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Why a publish was refused, together at the top (each message is also next
         # to its field or at the top of its inline); and the advisory checks of the
@@ -188,10 +226,55 @@ class ArticleAdmin(
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateTimeField) and db_field.editable:
+            kwargs["widget"] = LabelledSplitDateTime(db_field.verbose_name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_urls(self):
+        preview = path(
+            "markdown-preview/",
+            self.admin_site.admin_view(self.markdown_preview_view),
+            name="articles_article_markdown_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def markdown_preview_view(self, request):
+        """The live preview's endpoint: the sanitised HTML of the posted Markdown, as
+        the page would show it, in JSON. Writes nothing."""
+        if request.method != "POST":
+            refusal = JsonResponse({"error": _("Send the text with POST.")}, status=405)
+            refusal["Allow"] = "POST"
+            return refusal
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        form = MarkdownPreviewForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(form.errors["text"])}, status=400)
+        # render_body: library pictures as the page shows them.
+        return JsonResponse({"html": render_body(form.cleaned_data["text"])})
+
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.
         if not change or form.has_changed() or self.is_restoring(request):
+            # The status and times stored before this save (a new article's defaults).
+            before = (
+                Article.objects.only(*PUBLICATION_FIELDS).get(pk=obj.pk) if change else Article()
+            )
             super().save_model(request, obj, form, change)
+            # In the admin's transaction: the save and its audit entry stand or fall together.
+            record_publication_change(request.user, obj, before)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, audit.Action.DELETED, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action runs outside a transaction of its own.
+        with transaction.atomic():
+            for article in queryset.only("pk", "title"):
+                audit.record(request.user, audit.Action.DELETED, article)
+            super().delete_queryset(request, queryset)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

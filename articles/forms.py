@@ -1,14 +1,17 @@
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .content_checks import faqs_problems, sections_problems
 from .library import described_image_ids
-from .models import Article, LibraryImage, Reviewer, Section, unique_anchor
+from .models import FAQ, Article, LibraryImage, Reviewer, Section, unique_anchor
 from .renditions import validate_picture
 
 
@@ -55,6 +58,32 @@ class ReviewPeriodField(forms.IntegerField):
         return data not in self.empty_values and super().has_changed(initial, data)
 
 
+class MarkdownTextarea(AdminTextareaWidget):
+    """The admin's textarea for a Markdown field, naming the endpoint that renders
+    it: js/admin-markdown-preview.js then shows the result beside it as one types."""
+
+    def __init__(self, attrs=None):
+        preview_url = reverse_lazy("admin:articles_article_markdown_preview")
+        super().__init__({"data-markdown-preview": preview_url, **(attrs or {})})
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time inputs, each with an accessible name ("Publication
+    time: date"): Django writes "Date:" and "Time:" beside them as plain text, and its
+    field label points at neither."""
+
+    def __init__(self, label, attrs=None):
+        super().__init__(attrs)
+        self.label = label
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        parts = (_("date"), _("time"))
+        for subwidget, part in zip(context["widget"]["subwidgets"], parts, strict=True):
+            subwidget["attrs"]["aria-label"] = f"{capfirst(self.label)}: {part}"
+        return context
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form in the admin: a new hero image must be one we can resize."""
 
@@ -77,16 +106,6 @@ class ArticleAdminForm(forms.ModelForm):
         period = self.cleaned_data.get("review_period_months")
         return period if period is not None else self.instance.review_period_months
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.SplitDateTimeField):
-                # The admin's date and time boxes share one <label> that points at
-                # neither: name each one.
-                date, time = field.widget.widgets
-                date.attrs["aria-label"] = _("%(field)s: date") % {"field": field.label}
-                time.attrs["aria-label"] = _("%(field)s: time") % {"field": field.label}
-
     @cached_property
     def changed_data(self):
         # A note alone changes nothing in the article: no save, no revision.
@@ -102,8 +121,25 @@ class LibraryImageForm(forms.ModelForm):
         field_classes = {"file": PictureField}
 
 
-class SectionForm(forms.ModelForm):
+class OrderedRowForm(forms.ModelForm):
+    """A section or FAQ row; its summary line in the admin shows the position and
+    ``title_field`` as they stand in the form (typed, or stored)."""
+
+    title_field = None
+
+    @property
+    def row_position(self):
+        return self["position"].value()
+
+    @property
+    def row_title(self):
+        return self[self.title_field].value()
+
+
+class SectionForm(OrderedRowForm):
     """A section row: an empty anchor is made from the heading."""
+
+    title_field = "heading"
 
     class Meta:
         model = Section
@@ -156,6 +192,14 @@ class ArticleChildFormSet(BaseInlineFormSet):
 
     def texts_of(self, rows):
         raise NotImplementedError
+
+
+class FAQForm(OrderedRowForm):
+    title_field = "question"
+
+    class Meta:
+        model = FAQ
+        fields = ["position", "question", "answer"]
 
 
 class FAQFormSet(ArticleChildFormSet):
@@ -246,3 +290,23 @@ class RevisionCompareForm(forms.Form):
             # Whichever way round they were chosen, the earlier one is the "before".
             cleaned_data["old"], cleaned_data["new"] = new, old
         return cleaned_data
+
+
+# Longer than any body an editor writes; the preview renders on every pause in typing.
+MARKDOWN_PREVIEW_MAX_CHARS = 100_000
+
+
+class MarkdownPreviewForm(forms.Form):
+    """The text the article form's live preview sends to be rendered."""
+
+    text = TextField(
+        required=False,
+        strip=False,
+        max_length=MARKDOWN_PREVIEW_MAX_CHARS,
+        error_messages={
+            "max_length": _(
+                "This text is too long to preview (%(limit_value)d characters at most); "
+                "it can still be saved."
+            )
+        },
+    )

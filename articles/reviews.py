@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core import audit
+
 REVIEW_FIELDS = ["reviewer", "reviewed_on", "next_review_due"]
 
 
@@ -29,4 +31,6 @@ def mark_reviewed(articles, *, reviewer, reviewed_on, by, note=""):
             # Not updated_at: a review that changed no word is not an update to readers.
             article.save(update_fields=REVIEW_FIELDS)
         LogEntry.objects.log_actions(by.pk, articles, CHANGE, f"{message} {note}".strip())
+        for article in articles:
+            audit.record(by, audit.Action.MARKED_REVIEWED, article, detail=message)
     return articles

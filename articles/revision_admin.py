@@ -30,6 +30,8 @@ from reversion.admin import VersionAdmin
 from reversion.errors import RevertError
 from reversion.models import Revision, Version
 
+from core import audit
+
 from .forms import RevisionCompareForm
 from .models import Article
 from .revisions import add_article_to_revision, compare_revisions, revision_comment
@@ -67,6 +69,8 @@ class Restore:
 
     revision: Revision
     message: str
+    # Its line in the audit log: restored, or recovered after a deletion.
+    action: str
 
 
 class _KeepNothing(Exception):
@@ -118,6 +122,10 @@ class ArticleVersionAdmin(VersionAdmin):
         note = reversion.get_comment() if reversion.is_active() else ""
         entry = super().log_change(request, obj, message)
         self.add_to_revision(obj, note, entry)
+        restore = getattr(request, "revision_restore", None)
+        if restore:
+            # In the save's transaction, as every audit entry is.
+            audit.record(request.user, restore.action, obj, detail=restore.message)
         return entry
 
     def add_to_revision(self, article, note, entry):
@@ -141,14 +149,10 @@ class ArticleVersionAdmin(VersionAdmin):
     def delete_model(self, request, obj):
         self.record_before_delete(request, [obj])
         super().delete_model(request, obj)
-        self.article_deleted(request, obj)
 
     def delete_queryset(self, request, queryset):
-        articles = list(queryset)
-        self.record_before_delete(request, articles)
+        self.record_before_delete(request, list(queryset))
         super().delete_queryset(request, queryset)
-        for article in articles:
-            self.article_deleted(request, article)
 
     def record_before_delete(self, request, articles):
         # Recovery brings back the latest revision: make it the article as deleted,
@@ -158,17 +162,6 @@ class ArticleVersionAdmin(VersionAdmin):
                 reversion.set_user(request.user)
                 reversion.set_comment(_("Deleted."))
                 add_article_to_revision(article)
-
-    # --- hooks for an audit log ---------------------------------------------------
-
-    def article_restored(self, request, article, revision):
-        """Called once an editor saved ``article`` restored from ``revision``."""
-
-    def article_recovered(self, request, article, revision):
-        """Called once an editor saved a deleted ``article`` recovered from ``revision``."""
-
-    def article_deleted(self, request, article):
-        """Called after an editor deleted ``article`` (the instance, no longer stored)."""
 
     # --- history and compare ------------------------------------------------------
 
@@ -256,7 +249,9 @@ class ArticleVersionAdmin(VersionAdmin):
         version = get_object_or_404(Version.objects.get_for_object(article), pk=version_id)
         when = revision_date(version.revision)
         restore = Restore(
-            version.revision, _("Restored from the revision of %(date)s.") % {"date": when}
+            version.revision,
+            _("Restored from the revision of %(date)s.") % {"date": when},
+            audit.Action.RESTORED,
         )
         context = {
             "title": _("Restore “%(title)s” as of %(date)s") % {"title": article, "date": when},
@@ -268,12 +263,9 @@ class ArticleVersionAdmin(VersionAdmin):
         if hero_file_is_gone(version):
             kept.update({name: getattr(article, name) for name in HERO_FIELDS})
             context["hero_kept"] = True
-        response = self.restore_form(
+        return self.restore_form(
             request, version, restore, kept, self.revision_form_template, context
         )
-        if request.method == "POST" and response.status_code == 302:
-            self.article_restored(request, Article.objects.get(pk=article.pk), version.revision)
-        return response
 
     def recover_view(self, request, version_id, extra_context=None):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
@@ -281,7 +273,9 @@ class ArticleVersionAdmin(VersionAdmin):
         version = get_object_or_404(Version.objects.get_deleted(self.model), pk=version_id)
         when = revision_date(version.revision)
         restore = Restore(
-            version.revision, _("Recovered from the revision of %(date)s.") % {"date": when}
+            version.revision,
+            _("Recovered from the revision of %(date)s.") % {"date": when},
+            audit.Action.RECOVERED,
         )
         context = {
             "title": _("Recover “%(title)s” as of %(date)s")
@@ -295,14 +289,9 @@ class ArticleVersionAdmin(VersionAdmin):
         if hero_file_is_gone(version):
             kept.update(NO_HERO)
             context["hero_gone"] = True
-        response = self.restore_form(
+        return self.restore_form(
             request, version, restore, kept, self.recover_form_template, context
         )
-        if request.method == "POST" and response.status_code == 302:
-            article = Article.objects.filter(pk=version.object_id).first()
-            if article:
-                self.article_recovered(request, article, version.revision)
-        return response
 
     def restore_form(self, request, version, restore, kept, template, context):
         """The change form filled with ``version``'s revision, with ``kept`` fields

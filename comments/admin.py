@@ -109,6 +109,10 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         # Comments come from readers through the site, never typed in here.
         return False
 
+    def delete_model(self, request, obj):
+        # The delete button of a comment's page: the same path, and log, as the action.
+        services.delete_comments(Comment.objects.filter(pk=obj.pk), by=request.user)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         # The built-in delete skips trash; "Delete permanently" works on trash only.
@@ -136,28 +140,45 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected comments"), permissions=["change"])
     def approve(self, request, queryset):
-        _report(self, request, services.moderate(queryset, Status.APPROVED), _("approved"))
+        _report(
+            self,
+            request,
+            services.moderate(queryset, Status.APPROVED, by=request.user),
+            _("approved"),
+        )
 
     @admin.action(description=_("Unapprove (back to pending)"), permissions=["change"])
     def unapprove(self, request, queryset):
-        count = services.moderate(queryset.filter(status=Status.APPROVED), Status.PENDING)
+        count = services.moderate(
+            queryset.filter(status=Status.APPROVED), Status.PENDING, by=request.user
+        )
         _report(self, request, count, _("moved back to pending"))
 
     @admin.action(description=_("Mark as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
-        _report(self, request, services.moderate(queryset, Status.SPAM), _("marked as spam"))
+        _report(
+            self,
+            request,
+            services.moderate(queryset, Status.SPAM, by=request.user),
+            _("marked as spam"),
+        )
 
     @admin.action(description=_("Move to trash"), permissions=["change"])
     def move_to_trash(self, request, queryset):
-        _report(self, request, services.moderate(queryset, Status.TRASH), _("moved to trash"))
+        _report(
+            self,
+            request,
+            services.moderate(queryset, Status.TRASH, by=request.user),
+            _("moved to trash"),
+        )
 
     @admin.action(description=_("Restore from spam or trash"), permissions=["change"])
     def restore(self, request, queryset):
-        _report(self, request, services.restore(queryset), _("restored"))
+        _report(self, request, services.restore(queryset, by=request.user), _("restored"))
 
     @admin.action(description=_("Delete permanently (trash only)"), permissions=["delete"])
     def delete_permanently(self, request, queryset):
-        count = services.delete_comments(queryset.filter(status=Status.TRASH))
+        count = services.delete_comments(queryset.filter(status=Status.TRASH), by=request.user)
         _report(self, request, count, _("deleted permanently"))
 
 

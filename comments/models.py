@@ -192,6 +192,12 @@ class Comment(models.Model):
         return f"comment-{self.pk}"
 
     @property
+    def audit_text(self):
+        """How the audit log names this comment: never its author's name, email or
+        address, nor its text."""
+        return _("Comment #%(id)s on %(article)s") % {"id": self.pk, "article": self.article}
+
+    @property
     def website(self):
         """The author's website if it is an http(s) address, else "" (never a link).
 

@@ -10,9 +10,10 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from articles.models import Article
-from core import caching
+from core import audit, caching
 from core.network import client_ip
 
 from .conf import comment_settings
@@ -110,7 +111,7 @@ def release_flood_slot(ip_address):
 
 def delete_expired_flood_slots(now=None):
     """Forget the slots whose window has passed (the daily maintenance)."""
-    deleted, _ = FloodSlot.objects.filter(until__lte=now or timezone.now()).delete()
+    deleted, _by_model = FloodSlot.objects.filter(until__lte=now or timezone.now()).delete()
     return deleted
 
 
@@ -235,21 +236,41 @@ def recount_comments():
 # --- Moderation ---------------------------------------------------------------------
 
 
-def moderate(comments, status):
-    """Move each comment that may go to ``status`` there; return how many moved."""
-    return _move(comments, lambda comment: status)
+# The audit log's word for a moderator's move to each status.
+AUDIT_ACTIONS = {
+    Comment.Status.APPROVED: audit.Action.COMMENT_APPROVED,
+    Comment.Status.PENDING: audit.Action.COMMENT_UNAPPROVED,
+    Comment.Status.SPAM: audit.Action.COMMENT_SPAM,
+    Comment.Status.TRASH: audit.Action.COMMENT_TRASHED,
+}
 
 
-def restore(comments):
-    """Send spam and trashed comments back to the status they had; return how many."""
+def moderate(comments, status, *, by=None):
+    """Move each comment that may go to ``status`` there; return how many moved.
+
+    Each move is written to the audit log as done by ``by`` (a user, or None for the
+    site itself), in the same transaction.
+    """
+    return _move(comments, lambda comment: status, by=by, action_of=AUDIT_ACTIONS.get)
+
+
+def restore(comments, *, by=None):
+    """Send spam and trashed comments back to the status they had; return how many
+    (each one in the audit log as restored by ``by``)."""
     in_spam_or_trash = comments.filter(status__in=[Comment.Status.SPAM, Comment.Status.TRASH])
-    return _move(in_spam_or_trash, lambda comment: comment.restore_status)
+    return _move(
+        in_spam_or_trash,
+        lambda comment: comment.restore_status,
+        by=by,
+        action_of=lambda status: audit.Action.COMMENT_RESTORED,
+    )
 
 
-def _move(comments, target_of):
+def _move(comments, target_of, *, by, action_of):
     moved = 0
     with transaction.atomic():
-        for comment in comments.select_for_update(of=("self",)):
+        rows = comments.select_related("article").select_for_update(of=("self",))
+        for comment in rows:
             target = target_of(comment)
             if not comment.can_move_to(target):
                 continue
@@ -268,15 +289,21 @@ def _move(comments, target_of):
                 # Leaving the trash next to a re-post of the same text would make a
                 # duplicate; that one stays where it is.
                 continue
+            audit.record(by, action_of(target), comment)
             moved += 1
     return moved
 
 
-def delete_comments(comments):
-    """Delete comments for good; their replies move up one level. Return how many."""
+def delete_comments(comments, *, by=None, detail=""):
+    """Delete comments for good; their replies move up one level. Return how many.
+
+    Each deletion is written to the audit log (as done by ``by``, with ``detail``).
+    """
     deleted = 0
     with transaction.atomic():
-        for comment in comments.select_for_update(of=("self",)).order_by("-created_at"):
+        rows = comments.select_related("article").select_for_update(of=("self",))
+        for comment in rows.order_by("-created_at"):
+            audit.record(by, audit.Action.COMMENT_DELETED, comment, detail)
             comment.delete()
             deleted += 1
     return deleted
@@ -287,7 +314,9 @@ def empty_old_trash(now=None):
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(days=comment_settings.COMMENTS_TRASH_RETENTION_DAYS)
     return delete_comments(
-        Comment.objects.filter(status=Comment.Status.TRASH, status_changed_at__lt=cutoff)
+        Comment.objects.filter(status=Comment.Status.TRASH, status_changed_at__lt=cutoff),
+        detail=_("In the trash for more than %(days)d days")
+        % {"days": comment_settings.COMMENTS_TRASH_RETENTION_DAYS},
     )
 
 

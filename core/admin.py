@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.auth import get_permission_codename
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import SiteSettings
+from .models import AuditEntry, SiteSettings
 
 # Lookups whose value is one value of the field itself.
 COMPARISONS = {"exact", "gt", "gte", "lt", "lte"}
@@ -82,3 +85,66 @@ class SiteSettingsAdmin(SingletonAdmin):
         ),
         (_("Footer"), {"fields": ["disclaimer"]}),
     ]
+
+
+def visible_content_types(user, content_types):
+    """Those of ``content_types`` whose objects ``user`` may view (or change)."""
+    return [
+        content_type
+        for content_type in content_types
+        if (model := content_type.model_class()) is not None
+        and any(
+            user.has_perm(f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}")
+            for action in ("view", "change")
+        )
+    ]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    """The audit log: read only, for everyone, superusers included.
+
+    Each person sees the entries about the kinds of objects they may see themselves:
+    editors the articles, moderators the comments, superusers everything.
+    """
+
+    list_display = ["created_at", "username", "action", "object_text", "kind", "detail"]
+    list_filter = ["action", "username", "content_type"]
+    search_fields = ["object_text"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    list_select_related = ["content_type"]
+    list_per_page = 100
+    fields = [
+        "created_at",
+        "username",
+        "user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_text",
+        "detail",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="content_type")
+    def kind(self, entry):
+        return capfirst(entry.content_type.name) if entry.content_type else "—"
+
+    def get_queryset(self, request):
+        entries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return entries
+        logged_types = ContentType.objects.filter(
+            pk__in=AuditEntry.objects.values("content_type").distinct()
+        )
+        return entries.filter(content_type__in=visible_content_types(request.user, logged_types))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,9 +1,11 @@
 """Site-wide records that belong to no content app."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import caching
@@ -128,3 +130,79 @@ class SiteSettings(SingletonModel):
     def helpline_tel(self):
         """The helpline number as a tel: URL target (digits and a leading +)."""
         return "".join(ch for ch in self.helpline_phone if ch.isdigit() or ch == "+")
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records."""
+
+    PUBLISHED = "published", _("published")
+    UNPUBLISHED = "unpublished", _("unpublished")
+    SCHEDULED = "scheduled", _("scheduled")
+    RESTORED = "restored", _("restored")
+    DELETED = "deleted", _("deleted")
+    RECOVERED = "recovered", _("recovered")
+    MARKED_REVIEWED = "marked_reviewed", _("marked reviewed")
+    COMMENT_APPROVED = "comment_approved", _("comment approved")
+    COMMENT_UNAPPROVED = "comment_unapproved", _("comment unapproved")
+    COMMENT_SPAM = "comment_spam", _("comment marked spam")
+    COMMENT_TRASHED = "comment_trashed", _("comment trashed")
+    COMMENT_RESTORED = "comment_restored", _("comment restored")
+    COMMENT_DELETED = "comment_deleted", _("comment deleted")
+
+
+class AuditEntry(models.Model):
+    """One line of the audit log: who did what to which object, and when.
+
+    Written only through ``core.audit.record()``. The object is named by content type,
+    id and the text it had then, so the line outlives the object; the person by
+    account and by username, so it outlives the account. No commenter's name, email,
+    text or address is ever kept here.
+    """
+
+    Action = AuditAction
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(
+        _("who"),
+        max_length=150,
+        blank=True,
+        help_text=_("The username at the time; empty for the site's own scheduled jobs."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("kind of object"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_text = models.CharField(_("object"), max_length=250)
+    detail = models.CharField(_("detail"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="audit_by_action"),
+            models.Index(fields=["username", "-created_at"], name="audit_by_person"),
+            models.Index(fields=["content_type", "object_id"], name="audit_by_object"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values),
+                name="audit_action_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username or '—'} {self.get_action_display()} {self.object_text}"

@@ -76,7 +76,8 @@ USE_TZ = True
 # --- Applications and middleware --------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the site's own AdminSite (named from site settings).
+    "core.apps.SiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

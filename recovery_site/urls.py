@@ -4,10 +4,6 @@ crawlers and browsers ask for at the root and, when asked, the uploads) and the 
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "Recovery Center administration"
-admin.site.site_title = "Recovery Center admin"
-admin.site.index_title = "Site content"
-
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("articles.urls")),

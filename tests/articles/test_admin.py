@@ -64,7 +64,7 @@ def faq_rows(count):
     ]
 
 
-def test_editors_group_has_exactly_the_article_permissions():
+def test_editors_group_has_exactly_the_article_permissions_and_reads_the_audit_log():
     codenames = set(
         Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
     )
@@ -82,7 +82,7 @@ def test_editors_group_has_exactly_the_article_permissions():
             "allowedphrase",
         )
         for action in ("add", "change", "delete", "view")
-    } | {"change_sitesettings", "view_sitesettings"}
+    } | {"change_sitesettings", "view_sitesettings", "view_auditentry"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}
     assert codenames == expected
 

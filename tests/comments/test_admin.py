@@ -463,11 +463,12 @@ def test_admin_index_hides_the_count_from_staff_without_comment_permissions(clie
 # --- Permissions --------------------------------------------------------------------
 
 
-def test_moderators_group_has_exactly_the_comment_permissions_of_the_migration():
+def test_moderators_group_has_the_comment_permissions_and_reads_the_audit_log():
     permissions = Group.objects.get(name="Moderators").permissions.all()
 
-    assert {p.codename for p in permissions} == set(moderators_migration.CODENAMES)
-    assert {p.content_type.app_label for p in permissions} == {"comments"}
+    assert {(p.content_type.app_label, p.codename) for p in permissions} == {
+        ("comments", codename) for codename in moderators_migration.CODENAMES
+    } | {("core", "view_auditentry")}
 
 
 @pytest.mark.parametrize(
