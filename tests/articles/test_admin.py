@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from core import caching
-from tests.factories import make_article, make_section, make_topic
+from tests.factories import make_article, make_reviewed_draft, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,10 @@ def test_editor_adds_an_article_with_sections_and_faqs(client):
     assert [s.anchor for s in article.sections.all()] == ["step-1", "step-2", "step-3"]
     assert [f.question for f in article.faqs.all()] == ["Question 1?", "Question 2?"]
     assert list(article.topics.all()) == [topic]
-    assert client.get(article.get_absolute_url()).status_code == 200
+    # A draft until a medical reviewer marks it reviewed: editors preview it.
+    assert article.status == Article.Status.DRAFT
+    preview = reverse("admin:articles_article_preview", args=[article.pk])
+    assert "Step 3" in client.get(preview).content.decode()
 
 
 def test_staff_outside_the_editors_group_cannot_manage_articles(client):
@@ -199,10 +202,13 @@ def test_editor_changes_the_site_name_shown_in_the_header(client):
 
 def test_publishing_without_a_time_in_the_admin_publishes_now(client):
     client.force_login(make_staff("editor", groups=["Editors"]))
-    data = article_form_data(make_topic(), section_rows(1), [])
+    draft = make_reviewed_draft(slug="supervised-detox")
+    data = article_form_data(
+        make_topic(), section_rows(1), [], status="published", reviewer=str(draft.reviewer_id)
+    )
     data.update({"published_at_0": "", "published_at_1": ""})
 
-    response = client.post(reverse("admin:articles_article_add"), data)
+    response = client.post(reverse("admin:articles_article_change", args=[draft.pk]), data)
 
     assert response.status_code == 302
     article = Article.objects.get(slug="supervised-detox")

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from articles import content_checks as checks
-from articles.models import FAQ, AllowedPhrase, Article, LanguageGuidance, Section
+from articles.models import FAQ, AllowedPhrase, Article, LanguageGuidance, Reviewer, Section
 
 
 def article(**overrides):
@@ -14,7 +14,7 @@ def article(**overrides):
         "title": "Supervised detox",
         "seo_title": "",
         "summary": "What happens in a medically supervised detox.",
-        "reviewer": "Dr. A. Reviewer, MD",
+        "reviewer": Reviewer(name="Dr. A. Reviewer", credentials="MD"),
         "reviewed_on": datetime.date(2026, 1, 5),
         "status": Article.Status.PUBLISHED,
     }
@@ -49,7 +49,7 @@ def test_a_complete_article_has_no_problems():
 
 def test_each_missing_requirement_is_one_problem_on_its_field():
     problems = checks.publishing_problems(
-        article(reviewer="", reviewed_on=None, summary="x"),
+        article(reviewer=None, reviewed_on=None, summary="x"),
         [],
         [],
         seo_title_taken=True,
@@ -57,7 +57,8 @@ def test_each_missing_requirement_is_one_problem_on_its_field():
 
     assert [(problem.code, problem.field) for problem in problems] == [
         ("missing_reviewer", "reviewer"),
-        ("missing_review_date", "reviewed_on"),
+        # Not a field of the form: only "Mark as reviewed" records a review.
+        ("missing_review_date", ""),
         ("summary_not_a_sentence", "summary"),
         ("seo_title_taken", "seo_title"),
         ("no_sections", ""),
@@ -66,13 +67,19 @@ def test_each_missing_requirement_is_one_problem_on_its_field():
 
 
 def test_the_reviewer_check_reads_only_whether_the_field_is_filled():
-    # As a CharField (""), or a ForeignKey left empty (None).
     assert codes(checks.article_problems(article(reviewer=None))) == ["missing_reviewer"]
-    assert checks.article_problems(article(reviewer="Dr. B")) == []
+    assert checks.article_problems(article(reviewer=Reviewer(name="Dr. B"))) == []
+
+
+def test_a_missing_review_says_how_one_is_recorded():
+    problems = checks.article_problems(article(reviewed_on=None))
+
+    assert codes(problems) == ["missing_review_date"]
+    assert "Mark as reviewed" in problems[0].message
 
 
 def test_messages_say_what_to_do():
-    problems = checks.article_problems(article(reviewer="", summary="Too short."))
+    problems = checks.article_problems(article(reviewer=None, summary="Too short."))
 
     assert problems[0].message == "Choose the medical reviewer before publishing."
     assert "6 words or more" in problems[1].message

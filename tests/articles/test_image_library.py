@@ -25,7 +25,13 @@ from tests.articles.test_hero_uploads import (
     picture_bytes,
     stored_files,
 )
-from tests.factories import make_article, make_faq, make_section, make_topic
+from tests.factories import (
+    make_article,
+    make_faq,
+    make_reviewed_draft,
+    make_section,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -337,9 +343,12 @@ def test_an_editor_saves_a_section_with_a_library_picture(client, editor, media_
     sections = section_rows(1)
     sections[0]["body"] = f"Intro.\r\n\r\n![](image:{image.pk})"
 
-    response = client.post(
-        reverse("admin:articles_article_add"), article_form_data(make_topic(), sections, [])
+    draft = make_reviewed_draft(slug="supervised-detox")
+    data = article_form_data(
+        make_topic(), sections, [], status="published", reviewer=str(draft.reviewer_id)
     )
+
+    response = client.post(reverse("admin:articles_article_change", args=[draft.pk]), data)
 
     assert response.status_code == 302
     article = Article.objects.get()
@@ -528,9 +537,15 @@ def test_publishing_needs_a_description_in_the_text_or_the_library(client, edito
     described = make_library_image()
     blank = make_library_image(alt="")
     topic = make_topic()
-    article = make_article(status=Article.Status.DRAFT, slug="supervised-detox")
+    article = make_reviewed_draft(slug="supervised-detox")
     body = f"Text.\n\n![](image:{described.pk})\n\n![](image:{blank.pk})"
-    data = article_form_data(topic, [{**section_rows(1)[0], "body": body}], [])
+    data = article_form_data(
+        topic,
+        [{**section_rows(1)[0], "body": body}],
+        [],
+        status="published",
+        reviewer=str(article.reviewer_id),
+    )
 
     refused = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
 

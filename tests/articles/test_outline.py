@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from articles.models import FAQ, Article, Section
 from tests.articles.test_admin import article_form_data, faq_rows, make_staff, section_rows
-from tests.factories import make_article, make_topic
+from tests.factories import make_article, make_reviewed_draft, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,16 @@ def test_the_page_shows_the_stored_outline_without_fetching_sections(
 def test_saving_in_the_admin_stores_the_outline(client):
     client.force_login(make_staff("editor", groups=["Editors"]))
 
+    draft = make_reviewed_draft(slug="supervised-detox")
     client.post(
-        reverse("admin:articles_article_add"),
-        article_form_data(make_topic(), section_rows(2), faq_rows(1)),
+        reverse("admin:articles_article_change", args=[draft.pk]),
+        article_form_data(
+            make_topic(),
+            section_rows(2),
+            faq_rows(1),
+            status="published",
+            reviewer=str(draft.reviewer_id),
+        ),
     )
 
     article = Article.objects.get(slug="supervised-detox")

@@ -11,7 +11,8 @@ from tests.articles.test_admin import (
     make_staff,
     section_rows,
 )
-from tests.factories import make_article, make_faq, make_section, make_topic
+from tests.articles.test_image_library import make_library_image
+from tests.factories import make_article, make_faq, make_reviewed_draft, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def change_data(article, sections, faqs, **overrides):
         faqs,
         title=article.title,
         slug=article.slug,
-        **overrides,
+        **{"status": "published", "reviewer": str(article.reviewer_id or ""), **overrides},
     )
 
 
@@ -91,18 +92,36 @@ def published(db):
     article = make_article(
         title="Overdose risk",
         slug="overdose-risk",
-        reviewer="Dr. A. Reviewer, MD",
         summary="Tolerance falls fast after a detox, and so does the safe dose.",
     )
-    article.reviewed_on = article.published_at.date()
-    article.save()
     make_section(article, heading="Tolerance", body="Tolerance falls within days.")
     make_faq(article, question="Is it safe?", answer="Not without naloxone nearby.")
     return article
 
 
+def reviewed_draft(**fields):
+    return make_reviewed_draft(
+        **{"title": "Supervised detox", "slug": "supervised-detox", **fields}
+    )
+
+
+def publish(editor, article, sections, faqs, **overrides):
+    """Post the change form of ``article`` with status Published."""
+    data = article_form_data(
+        make_topic(),
+        sections,
+        faqs,
+        title=overrides.pop("title", article.title),
+        slug=article.slug,
+        reviewer=str(article.reviewer_id or ""),
+        status="published",
+        **overrides,
+    )
+    return editor.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+
 def test_publishing_a_bare_article_is_refused_with_a_message_per_item(editor):
-    data = article_form_data(make_topic(), [], [], reviewer="", reviewed_on="", summary="x")
+    data = article_form_data(make_topic(), [], [], reviewer="", summary="x", status="published")
 
     response = editor.post(reverse("admin:articles_article_add"), data)
 
@@ -117,16 +136,14 @@ def test_publishing_a_bare_article_is_refused_with_a_message_per_item(editor):
     page = response.content.decode()
     assert "Not published: fix these first" in page
     assert "Choose the medical reviewer before publishing." in page
-    assert "Enter the date of the medical review before publishing." in page
+    assert "they use “Mark as reviewed”" in page
     assert "Add at least one section" in page
     # The editor's input comes back to be fixed.
     assert response.context["adminform"].form["summary"].value() == "x"
 
 
 def test_the_same_article_saves_as_a_draft(editor):
-    data = article_form_data(
-        make_topic(), [], [], reviewer="", reviewed_on="", summary="x", status="draft"
-    )
+    data = article_form_data(make_topic(), [], [], reviewer="", summary="x", status="draft")
 
     response = editor.post(reverse("admin:articles_article_add"), data)
 
@@ -135,9 +152,9 @@ def test_the_same_article_saves_as_a_draft(editor):
 
 
 def test_fixed_it_publishes(editor):
-    data = article_form_data(make_topic(), section_rows(1), faq_rows(1))
+    draft = reviewed_draft()
 
-    response = editor.post(reverse("admin:articles_article_add"), data)
+    response = publish(editor, draft, section_rows(1), faq_rows(1))
 
     assert response.status_code == 302
     article = Article.objects.get()
@@ -145,9 +162,10 @@ def test_fixed_it_publishes(editor):
     assert article.sections.count() == 1
 
 
-def test_a_refused_edit_of_a_published_article_writes_nothing(editor, published):
+def test_a_refused_edit_of_a_published_article_writes_nothing(editor, published, media_root):
+    blank = make_library_image(alt="")
     sections, faqs = existing_rows(published)
-    sections[0]["body"] = "A new body ![](chart.png) nobody will see."
+    sections[0]["body"] = f"A new body nobody will see.\n\n![](image:{blank.pk})"
     faqs[0]["answer"] = "A changed answer."
     before = database_rows()
     data = change_data(published, sections, faqs, reviewer="", summary="Shorter now.")
@@ -194,23 +212,23 @@ def test_unpublishing_is_never_refused(editor, published):
     assert published.sections.count() == 0
 
 
-@pytest.mark.parametrize(
-    ("sections", "faqs"),
-    [
-        ([{**section_rows(1)[0], "body": "Look: ![](chart.png)"}], []),
-        (section_rows(1), [{**faq_rows(1)[0], "answer": "See ![ ](map.png)."}]),
-    ],
-    ids=["section", "faq"],
-)
-def test_an_image_without_description_is_refused(editor, sections, faqs):
-    data = article_form_data(make_topic(), sections, faqs)
+@pytest.mark.parametrize("where", ["section", "faq"])
+def test_an_image_without_description_is_refused(editor, where, media_root):
+    blank = make_library_image(alt="")
+    text = f"Look:\n\n![ ](image:{blank.pk})"
+    sections, faqs = section_rows(1), []
+    if where == "section":
+        sections = [{**sections[0], "body": text}]
+    else:
+        faqs = [{**faq_rows(1)[0], "answer": text}]
+    draft = reviewed_draft()
 
-    response = editor.post(reverse("admin:articles_article_add"), data)
+    response = publish(editor, draft, sections, faqs)
 
     assert response.status_code == 200
     assert error_codes(response) == {"image_without_alt"}
     assert "![description](…)" in response.content.decode()
-    assert Article.objects.count() == 0
+    assert Article.objects.get().status == Article.Status.DRAFT
     # Next to the text that holds the image.
     rows = {
         inline.formset.prefix: inline.formset.forms
@@ -222,40 +240,45 @@ def test_an_image_without_description_is_refused(editor, sections, faqs):
     assert response.context["publishing_problems"] == [row.errors[field][0]]
 
 
-def test_an_image_with_a_description_is_fine(editor):
-    sections = [{**section_rows(1)[0], "body": "![A dose chart](chart.png)"}]
+def test_an_image_described_in_the_text_or_the_library_is_fine(editor, media_root):
+    blank, described = make_library_image(alt=""), make_library_image()
+    body = f"![A dose chart](image:{blank.pk})\n\n![](image:{described.pk})"
+    sections = [{**section_rows(1)[0], "body": body}]
 
-    response = editor.post(
-        reverse("admin:articles_article_add"), article_form_data(make_topic(), sections, [])
-    )
+    response = publish(editor, reviewed_draft(), sections, [])
 
     assert response.status_code == 302
+    assert Article.objects.get().is_published
 
 
 def test_a_title_for_search_engines_used_by_another_article_is_refused(editor, published):
-    data = article_form_data(make_topic(), section_rows(1), [], title="OVERDOSE RISK")
+    draft = reviewed_draft()
 
-    response = editor.post(reverse("admin:articles_article_add"), data)
+    response = publish(editor, draft, section_rows(1), [], title="OVERDOSE RISK")
 
     assert response.status_code == 200
     assert error_codes(response) == {"seo_title_taken"}
     assert "“OVERDOSE RISK”" in response.content.decode()
 
     # Its own SEO title makes it distinct; another's SEO title counts too.
-    data["seo_title"] = "Overdose risk after detox"
-    assert editor.post(reverse("admin:articles_article_add"), data).status_code == 302
-    data.update(title="Another", slug="another", seo_title="overdose risk after DETOX")
-    response = editor.post(reverse("admin:articles_article_add"), data)
+    response = publish(
+        editor,
+        draft,
+        section_rows(1),
+        [],
+        title="OVERDOSE RISK",
+        seo_title="Overdose risk after detox",
+    )
+    assert response.status_code == 302
+    another = reviewed_draft(title="Another", slug="another")
+    response = publish(editor, another, section_rows(1), [], seo_title="overdose risk after DETOX")
     assert error_codes(response) == {"seo_title_taken"}
 
 
 def test_a_draft_with_the_same_title_does_not_block_publishing(editor):
     make_article(title="Supervised detox", status=Article.Status.DRAFT, published_at=None)
 
-    response = editor.post(
-        reverse("admin:articles_article_add"),
-        article_form_data(make_topic(), section_rows(1), []),
-    )
+    response = publish(editor, reviewed_draft(slug="ready"), section_rows(1), [])
 
     assert response.status_code == 302
 
@@ -327,9 +350,7 @@ def test_advisory_checks_never_block_publishing(editor):
         }
     ]
 
-    response = editor.post(
-        reverse("admin:articles_article_add"), article_form_data(make_topic(), sections, [])
-    )
+    response = publish(editor, reviewed_draft(), sections, [])
 
     assert response.status_code == 302
 
@@ -383,19 +404,20 @@ BODY = (
     "# Naloxone at home\n\n"
     "Keep naloxone where everyone in the house can find it.\n\n"
     "## Where to keep it\n\n"
-    "Somewhere {image} easy to reach.\n"
+    "Somewhere easy to reach.\n\n{image}\n"
 )
 
 
-def write(tmp_path, *, status="published", reviewer="Dr. B, MD", image="![A kit](kit.png)"):
+def write(tmp_path, *, status="published", reviewer="Dr. B, MD", image=""):
     path = tmp_path / "naloxone.md"
     text = FRONT_MATTER.format(status=status, reviewer=reviewer) + BODY.format(image=image)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_the_importer_publishes_an_article_that_passes(tmp_path):
-    article, _created = import_article_file(write(tmp_path))
+def test_the_importer_publishes_an_article_that_passes(tmp_path, media_root):
+    picture = make_library_image()
+    article, _created = import_article_file(write(tmp_path, image=f"![](image:{picture.pk})"))
     assert article.is_published
 
 
@@ -411,19 +433,23 @@ def test_the_importer_refuses_to_publish_without_a_reviewer(tmp_path):
     assert Article.objects.count() == 0
 
 
-def test_the_importer_refuses_to_publish_an_image_without_description(tmp_path):
-    path = write(tmp_path, image="![](kit.png)")
+def test_the_importer_refuses_to_publish_an_image_without_description(tmp_path, media_root):
+    blank = make_library_image(alt="")
+    path = write(tmp_path, image=f"![](image:{blank.pk})")
 
     with pytest.raises(ArticleFormatError) as refused:
         import_article_file(path)
 
     assert refused.value.line == 10  # the section's heading
-    assert "Describe the image kit.png in the section “Where to keep it”" in refused.value.reason
+    assert f"Describe the image image:{blank.pk} in the section “Where to keep it”" in (
+        refused.value.reason
+    )
     assert Article.objects.count() == 0
 
 
-def test_the_importer_saves_a_failing_draft(tmp_path):
+def test_the_importer_saves_a_failing_draft(tmp_path, media_root):
+    blank = make_library_image(alt="")
     article, _created = import_article_file(
-        write(tmp_path, status="draft", reviewer="''", image="![](kit.png)")
+        write(tmp_path, status="draft", reviewer="''", image=f"![](image:{blank.pk})")
     )
     assert article.status == Article.Status.DRAFT

@@ -15,10 +15,17 @@ from django.utils import timezone
 from articles.importer import import_article_file
 from articles.models import Article, Reviewer, add_months
 from core.models import SiteSettings
+from tests import factories
 from tests.articles.test_admin import article_form_data, make_staff
-from tests.factories import make_article, make_reviewer, make_topic
+from tests.factories import make_reviewer, make_topic
 
 pytestmark = pytest.mark.django_db
+
+
+def make_article(**fields):
+    """An article no medical reviewer has reviewed yet, unless ``fields`` say so."""
+    return factories.make_article(**{"reviewer": None, "reviewed_on": None, **fields})
+
 
 MARK_URL = reverse("admin:articles_article_mark_reviewed")
 

@@ -15,7 +15,13 @@ from comments.models import Comment
 from core import audit
 from core.models import AuditEntry
 from tests.articles.test_admin import article_form_data, make_staff, section_rows
-from tests.factories import make_article, make_comment, make_topic
+from tests.factories import (
+    default_reviewer,
+    make_article,
+    make_comment,
+    make_reviewed_draft,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +63,14 @@ def form_time(moment):
 
 def publication_data(*, status, published_at=None, unpublish_at=None, **overrides):
     """The article form's data with the given status and times."""
-    data = article_form_data(make_topic(), section_rows(1), [], status=status, **overrides)
+    data = article_form_data(
+        make_topic(),
+        section_rows(1),
+        [],
+        status=status,
+        reviewer=str(default_reviewer().pk),
+        **overrides,
+    )
     for name, moment in (("published_at", published_at), ("unpublish_at", unpublish_at)):
         parts = form_time(moment) if moment else {"date": "", "time": ""}
         data[f"{name}_0"], data[f"{name}_1"] = parts["date"], parts["time"]
@@ -67,17 +80,17 @@ def publication_data(*, status, published_at=None, unpublish_at=None, **override
 def save_article(client, data, article=None):
     """Post the article form (a new article unless ``article`` is given)."""
     url = reverse("admin:articles_article_change", args=[article.pk]) if article else ARTICLE_ADD
-    if article is not None:
-        sections = article.sections.all()
-        data = {**data, "sections-INITIAL_FORMS": str(len(sections)), "sections-TOTAL_FORMS": "0"}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     return Article.objects.get(slug=data["slug"])
 
 
 def existing_article(**fields):
-    """An article matching article_form_data's title and slug, without sections."""
-    return make_article(title="Supervised detox", slug="supervised-detox", **fields)
+    """An article matching article_form_data's title and slug, without sections,
+    reviewed by a medical reviewer (as publishing requires)."""
+    return make_reviewed_draft(
+        title="Supervised detox", slug="supervised-detox", **{"status": "published", **fields}
+    )
 
 
 # --- record() ------------------------------------------------------------------------
@@ -120,9 +133,13 @@ def only_entry():
     return entries[0]
 
 
-def test_publishing_a_new_article_writes_one_published_entry(editor_client, editor, now):
+def test_publishing_a_draft_writes_one_published_entry(editor_client, editor, now):
+    draft = existing_article(status=Article.Status.DRAFT, published_at=None)
+
     article = save_article(
-        editor_client, publication_data(status="published", published_at=now - timedelta(hours=1))
+        editor_client,
+        publication_data(status="published", published_at=now - timedelta(hours=1)),
+        draft,
     )
 
     entry = only_entry()
@@ -205,12 +222,14 @@ def test_editing_the_text_of_a_public_article_writes_nothing(editor_client, now)
     save_article(
         editor_client,
         publication_data(
-            status="published", published_at=published_at, summary="A better summary."
+            status="published",
+            published_at=published_at,
+            summary="A better summary, in one plain sentence.",
         ),
         article,
     )
 
-    assert Article.objects.get(pk=article.pk).summary == "A better summary."
+    assert Article.objects.get(pk=article.pk).summary.startswith("A better summary")
     assert not AuditEntry.objects.exists()
 
 
