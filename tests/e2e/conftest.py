@@ -34,7 +34,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.django_db(transaction=True))
+            # serialized_rollback: the live server needs committed rows, so each test
+            # ends with a flush; the groups and permissions the data migrations made
+            # are loaded again after it (Editors, Moderators, Medical reviewers).
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +117,10 @@ def screenshot():
         return path
 
     return take
+
+
+def unfold_row(page, prefix, index):
+    """Open a section or FAQ row of the article form (saved rows start folded)."""
+    details = page.locator(f"#{prefix}-{index} > details")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()

@@ -1,18 +1,24 @@
 """An editor's journey through the checks before publishing, in Chromium.
 
-Publishing an article with no reviewer, a one-word summary and no section is
-refused with a message per item and saves nothing; once fixed it publishes, and the
-advisory Content checks panel suggests other wording for a stigmatising word. axe
-finds no WCAG A or AA violation in the refusal box or the panel.
+Publishing an article with no reviewer, no review, a one-word summary and no section
+is refused with a message per item and saves nothing; once fixed it saves as a draft,
+a medical reviewer marks it reviewed, and the editor schedules it; the advisory
+Content checks panel suggests other wording for a stigmatising word. axe finds no
+WCAG A or AA violation in the refusal box or the panel.
 """
+
+import datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from articles.models import Article, LanguageGuidance
-from tests.e2e.conftest import DESKTOP, PHONE
+from articles.models import Article, LanguageGuidance, PublicationState
+from articles.reviews import mark_reviewed
+from tests.e2e.conftest import DESKTOP, PHONE, unfold_row
 from tests.e2e.test_accessibility import WCAG_TAGS, describe_violations
+from tests.factories import make_reviewer
 
 PASSWORD = "steady-harbour-4821"
 
@@ -31,6 +37,7 @@ def editor():
                 "section",
                 "faq",
                 "topic",
+                "reviewer",
                 "languageguidance",
                 "allowedphrase",
             ],
@@ -77,6 +84,7 @@ def assert_accessible(page, selector):
 def test_editor_is_refused_then_publishes_and_sees_the_advice(
     live_server, new_page, editor, screenshot
 ):
+    reviewer = make_reviewer(name="Dr. Ana Ruiz", credentials="MD, addiction medicine")
     page = new_page(viewport=DESKTOP)
     log_in(page, live_server)
     page.goto(f"{live_server.url}/admin/articles/article/add/")
@@ -90,7 +98,7 @@ def test_editor_is_refused_then_publishes_and_sees_the_advice(
     expect(refused.get_by_role("heading")).to_have_text("Not published: fix these first")
     for message in [
         "Choose the medical reviewer before publishing.",
-        "Enter the date of the medical review before publishing.",
+        "they use “Mark as reviewed”",
         "Write a summary of at least one full sentence",
         "Add at least one section",
     ]:
@@ -107,19 +115,35 @@ def test_editor_is_refused_then_publishes_and_sees_the_advice(
     screenshot(page, "editor-checks-refused-phone")
     page.set_viewport_size(DESKTOP)
 
+    # Fixed, but not reviewed yet: it saves as a draft.
     page.locator("#id_summary").fill("An article that explains one thing well and briefly.")
-    page.locator("#id_reviewer").fill("Dr. Ana Ruiz, MD")
-    page.locator("#id_reviewed_on").fill("2026-11-30")
+    page.locator("#id_reviewer").select_option(str(reviewer.pk))
+    page.locator("#id_status").select_option("draft")
     page.get_by_role("button", name="Add another Section").click()
     page.locator("#id_sections-0-position").fill("1")
     page.locator("#id_sections-0-heading").fill("Who we help")
     page.locator("#id_sections-0-body").fill("We help every addict who asks. Call us today.")
     page.get_by_role("button", name="Save and continue editing").first.click()
-
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     article = Article.objects.get()
-    assert article.status == Article.Status.PUBLISHED
-    assert article.sections.count() == 1
+    assert article.status == Article.Status.DRAFT
+
+    # The medical reviewer signs it off (their own journey is test_editor_review.py);
+    # the editor then schedules it for tomorrow.
+    doctor = User.objects.create_user("ana", is_staff=True)
+    mark_reviewed([article], reviewer=reviewer, reviewed_on=timezone.localdate(), by=doctor)
+    page.reload()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    page.locator("#id_status").select_option("published")
+    page.locator("#id_published_at_0").fill(tomorrow.isoformat())
+    page.locator("#id_published_at_1").fill("09:00:00")
+    page.get_by_role("button", name="Save and continue editing").first.click()
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    article.refresh_from_db()
+    assert article.publication_state == PublicationState.SCHEDULED
+    expect(page.locator(".field-publication")).to_contain_text("Scheduled")
+    unfold_row(page, "sections", 0)
     panel = page.locator(".content-checks")
     expect(panel.get_by_role("heading", name="Content checks")).to_be_visible()
     expect(panel).to_contain_text("Section: Who we help")

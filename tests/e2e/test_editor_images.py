@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from articles.models import LibraryImage
 from core.views import media_file
 from recovery_site import urls as site_urls
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, unfold_row
 from tests.e2e.test_accessibility import WCAG_TAGS, describe_violations
 from tests.e2e.test_journeys import assert_no_console_errors
 from tests.e2e.test_screenshots import broken_images
@@ -110,6 +110,7 @@ def test_an_editor_uploads_a_picture_and_shows_it_in_a_section(
 
     # 2. Insert it in the section with the picker, with the keyboard, and save.
     page.goto(live_server.url + f"/admin/articles/article/{article.pk}/change/")
+    unfold_row(page, "sections", 0)
     body = page.locator("textarea[name='sections-0-body']")
     body.focus()
     page.keyboard.press("End")
@@ -165,6 +166,7 @@ def test_without_javascript_the_editor_types_the_snippet(live_server, new_page, 
 
     page.goto(live_server.url + f"/admin/articles/article/{article.pk}/change/")
     expect(page.locator(".image-picker-button")).to_have_count(0)
+    unfold_row(page, "sections", 0)
     page.locator("textarea[name='sections-0-body']").fill(
         "Text.\n\n![x](https://example.org/x.png)"
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.revisions import record_revision
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, unfold_row
 from tests.e2e.test_accessibility import axe_violations, describe_violations
 from tests.factories import make_article, make_topic
 
@@ -41,6 +41,7 @@ def log_in(page, live_server):
 
 def edit_first_section(page, live_server, article, body, note=""):
     page.goto(live_server.url + reverse("admin:articles_article_change", args=[article.pk]))
+    unfold_row(page, "sections", 0)
     page.locator("textarea[name='sections-0-body']").fill(body)
     if note:
         page.get_by_label("Revision note").fill(note)
