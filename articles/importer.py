@@ -6,6 +6,7 @@ The format (documented in the README, example in ``articles/demo_content/``)::
     slug: heroin-withdrawal
     status: published                draft (default) or published
     published_at: 2026-03-02T09:00:00Z
+    unpublish_at: 2027-03-02T09:00:00Z  optional: readers no longer see it from then
     topics: [Opioids, Withdrawal]
     ---
     # Title                          exactly one, first
@@ -49,6 +50,7 @@ FRONT_MATTER_KEYS = {
     "slug",
     "status",
     "published_at",
+    "unpublish_at",
     "author",
     "reviewer",
     "reviewer_credentials",
@@ -179,8 +181,8 @@ class _Parser:
         elif key == "status":
             if value not in Article.Status.values:
                 self.fail(line, f"status must be one of: {', '.join(Article.Status.values)}")
-        elif key == "published_at":
-            value = self.to_datetime(value, line)
+        elif key in {"published_at", "unpublish_at"}:
+            value = self.to_datetime(value, line, key)
         elif key == "reviewed_on":
             value = self.to_date(value, line)
         elif key == "topics":
@@ -209,7 +211,7 @@ class _Parser:
             self.fail(line, f"{key} must be text")
         return value
 
-    def to_datetime(self, value, line):
+    def to_datetime(self, value, line, key):
         text = str(value).strip() if value is not None else ""
         try:
             date = parse_date(text)
@@ -221,7 +223,7 @@ class _Parser:
         except ValueError:  # well-formed but impossible, such as February 30
             result = None
         if result is None:
-            self.fail(line, "published_at must be a real date or date-time, e.g. 2026-03-02T09:00")
+            self.fail(line, f"{key} must be a real date or date-time, e.g. 2026-03-02T09:00")
         if timezone.is_naive(result):
             result = timezone.make_aware(result)
         return result
@@ -442,6 +444,8 @@ def save_parsed_article(parsed):
         article.status = meta.get("status", Article.Status.DRAFT)
         if "published_at" in meta:
             article.published_at = meta["published_at"]
+        if "unpublish_at" in meta:
+            article.unpublish_at = meta["unpublish_at"]
         article.author = meta.get("author") or f"{SiteSettings.load().site_name} editorial team"
         article.reviewer = _reviewer(meta)
         article.reviewed_on = meta.get("reviewed_on")

@@ -228,6 +228,27 @@ def test_published_at_as_a_date_means_nine_in_the_morning(tmp_path):
     assert article.published_at == timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0))
 
 
+def test_unpublish_at_takes_the_article_off_the_site_then(tmp_path, time_machine):
+    time_machine.move_to(timezone.make_aware(datetime.datetime(2026, 3, 1, 12, 0)), tick=False)
+    front_matter = ["status: draft", "published_at: 2026-03-02", "unpublish_at: 2026-04-02"]
+    text = md(TITLE, SUMMARY, GUT, front_matter=front_matter)
+
+    article, _created = import_article_file(write(tmp_path, text))
+
+    assert article.unpublish_at == timezone.make_aware(datetime.datetime(2026, 4, 2, 9, 0))
+
+
+def test_an_unpublication_before_the_publication_is_refused_at_its_line(tmp_path):
+    front_matter = ["published_at: 2026-03-02", "unpublish_at: 2026-03-01"]
+    path = write(tmp_path, md(TITLE, SUMMARY, GUT, front_matter=front_matter))
+
+    with pytest.raises(ArticleFormatError) as refused:
+        import_article_file(path)
+
+    assert "unpublication time must come after the publication time" in str(refused.value)
+    assert not Article.objects.exists()
+
+
 def test_topics_are_found_by_slug_and_reused(tmp_path, imported):
     opioids = Topic.objects.get(slug="opioids")
     text = md(
@@ -414,6 +435,12 @@ MALFORMED = [
         "published_at: soon",
         "published_at must be",
         id="bad-published-at",
+    ),
+    pytest.param(
+        md(NEW_TITLE, NEW_SUMMARY, NEW_SECTION, front_matter=[*NEW_FM, "unpublish_at: never"]),
+        "unpublish_at: never",
+        "unpublish_at must be",
+        id="bad-unpublish-at",
     ),
     pytest.param(
         md(NEW_TITLE, NEW_SUMMARY, NEW_SECTION, front_matter=[*NEW_FM, "reviewed_on: spring"]),
