@@ -97,6 +97,40 @@ def test_an_editor_previews_a_draft_as_readers_will_see_it(client, editor):
     assert only_reads(queries.captured_queries)
 
 
+def test_the_editors_preview_shows_the_content_checks(client, editor):
+    article = draft()
+    make_section(article, heading="Words", body="Every addict deserves care.")
+
+    page = client.get(preview_url(article)).content.decode()
+
+    assert "Content checks" in page
+    # The draft has no medical review yet: the first thing publishing needs.
+    assert "they use “Mark as reviewed”" in page
+    assert "“addict”: consider “person with a substance use disorder”." in page
+    assert "Advice on the saved sections and answers." in page
+    assert "css/content-checks" in page
+
+
+def test_the_preview_of_unsaved_changes_checks_the_changes(client, editor):
+    article = draft()
+    section = article.sections.get()
+    rows = [
+        {
+            "id": str(section.pk),
+            "position": "1",
+            "heading": section.heading,
+            "anchor": section.anchor,
+            "body": "The junkie next door.",
+        }
+    ]
+    data = article_form_data(make_topic(), rows, [], slug=article.slug, status="draft")
+
+    page = client.post(preview_url(article), data).content.decode()
+
+    assert "“junkie”: consider" in page
+    assert "Advice on the sections and answers as written in the form." in page
+
+
 def test_a_scheduled_article_says_when_it_goes_public(client, editor):
     when = timezone.now() + timedelta(days=2)
     article = make_article(title="Coming soon", published_at=when, sections=1)
@@ -366,6 +400,8 @@ def test_a_reviewer_opens_the_link_without_an_account(client):
     page = response.content.decode()
     assert BANNER in page and "Tapering safely" in page and "What tapering means" in page
     assert "This preview link works until" in page
+    # The editors' notes on the text are for editors.
+    assert "Content checks" not in page
     assert COMMENT_FORM not in page
     assert_private(response)
     assert response["Referrer-Policy"] == "no-referrer"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles.importer import import_article_file
 from articles.models import Article, Reviewer, add_months
-from core.models import SiteSettings
+from core.models import AuditEntry, SiteSettings
 from tests import factories
 from tests.articles.test_admin import article_form_data, make_staff
 from tests.factories import make_reviewer, make_topic
@@ -178,6 +178,12 @@ def test_a_medical_reviewer_marks_an_article_reviewed(medical_reviewer_client, r
     assert entry.is_change()
     assert "Marked as reviewed by Dr. Ana Ruiz" in entry.change_message
     assert "Doses checked." in entry.change_message
+    audit_entry = AuditEntry.objects.get()
+    assert (audit_entry.action, audit_entry.object_id) == (
+        AuditEntry.Action.MARKED_REVIEWED,
+        str(article.pk),
+    )
+    assert audit_entry.username == "doctor"
 
 
 def test_a_review_date_in_the_past_counts_from_that_day(medical_reviewer_client, reviewer):

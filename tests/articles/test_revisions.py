@@ -22,6 +22,7 @@ from articles.revisions import (
     word_segments,
 )
 from core import caching
+from core.models import AuditEntry
 from tests.factories import make_article, make_faq, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -441,6 +442,9 @@ def test_restore_fills_the_form_and_saving_records_a_revision(client, editor, ar
     assert ArticleContent.from_revision(latest) == ArticleContent.from_article(restored)
     assert "Paragraph of section 1" in restored.outline_html
     assert "Rewritten." not in restored.outline_html
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RESTORED)
+    assert (entry.user, entry.object_id) == (editor, str(article.pk))
+    assert entry.detail.startswith("Restored from the revision of")
 
 
 def test_restored_content_appears_on_the_public_page(client, article):
@@ -494,6 +498,8 @@ def test_a_deleted_article_can_be_recovered_whole(client, article):
     assert Article.objects.filter(pk=article.pk, search_vector="detox").exists()
     assert client.get(article.get_absolute_url()).status_code == 200
     assert revisions_of(recovered).last().comment.startswith("Recovered from the revision")
+    actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == [AuditEntry.Action.DELETED, AuditEntry.Action.RECOVERED]
 
 
 def test_a_recovered_article_loses_a_hero_picture_whose_file_is_gone(client, article):
