@@ -1,42 +1,22 @@
 """Preview links, and the Editors group's permissions to share and withdraw them."""
 
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+
+from core.groups import grant, revoke
 
 
 EDITOR_CODENAMES = ["add_previewlink", "change_previewlink", "view_previewlink"]
 
 
 def give_editors_preview_links(apps, schema_editor):
-    # Permissions are normally created after all migrations run (post_migrate).
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="articles", codename__in=EDITOR_CODENAMES
-        )
-    )
+    grant(apps, "Editors", "articles", EDITOR_CODENAMES)
 
 
 def take_back_preview_links(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    group = apps.get_model("auth", "Group").objects.filter(name="Editors").first()
-    if group is not None:
-        group.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="articles", codename__in=EDITOR_CODENAMES
-            )
-        )
-
+    revoke(apps, "Editors", "articles", EDITOR_CODENAMES)
 
 class Migration(migrations.Migration):
 

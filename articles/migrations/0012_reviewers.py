@@ -11,9 +11,10 @@ import calendar
 
 import django.core.validators
 import django.db.models.deletion
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 from django.utils.text import slugify
+
+from core.groups import grant, revoke
 
 MEDICAL_REVIEWERS = "Medical reviewers"
 MEDICAL_REVIEWER_CODENAMES = [
@@ -77,33 +78,13 @@ def names_from_reviewers(apps, schema_editor):
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations run (post_migrate);
-    # create them now so the groups can refer to them on a fresh database.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    articles = Permission.objects.filter(content_type__app_label="articles")
-    reviewers, _created = Group.objects.get_or_create(name=MEDICAL_REVIEWERS)
-    reviewers.permissions.set(articles.filter(codename__in=MEDICAL_REVIEWER_CODENAMES))
-    editors, _created = Group.objects.get_or_create(name=EDITORS)
-    editors.permissions.add(*articles.filter(codename__in=EDITOR_REVIEWER_CODENAMES))
+    grant(apps, MEDICAL_REVIEWERS, "articles", MEDICAL_REVIEWER_CODENAMES)
+    grant(apps, EDITORS, "articles", EDITOR_REVIEWER_CODENAMES)
 
 
 def delete_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Group.objects.filter(name=MEDICAL_REVIEWERS).delete()
-    Permission = apps.get_model("auth", "Permission")
-    editors = Group.objects.filter(name=EDITORS).first()
-    if editors:
-        editors.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="articles", codename__in=EDITOR_REVIEWER_CODENAMES
-            )
-        )
+    apps.get_model("auth", "Group").objects.filter(name=MEDICAL_REVIEWERS).delete()
+    revoke(apps, EDITORS, "articles", EDITOR_REVIEWER_CODENAMES)
 
 
 class Migration(migrations.Migration):

@@ -4,8 +4,9 @@ import articles.models
 import articles.renditions
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from core.groups import grant, revoke
 
 LIBRARY_CODENAMES = [
     f"{action}_libraryimage" for action in ("add", "change", "delete", "view")
@@ -13,31 +14,11 @@ LIBRARY_CODENAMES = [
 
 
 def grant_library_to_editors(apps, schema_editor):
-    # As in 0002: permissions are normally created after all migrations run.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="articles", codename__in=LIBRARY_CODENAMES
-        )
-    )
+    grant(apps, "Editors", "articles", LIBRARY_CODENAMES)
 
 
 def revoke_library_from_editors(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name="Editors"):
-        group.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="articles", codename__in=LIBRARY_CODENAMES
-            )
-        )
-
+    revoke(apps, "Editors", "articles", LIBRARY_CODENAMES)
 
 class Migration(migrations.Migration):
 

@@ -1,8 +1,9 @@
 """The word list and allowed names of the content checks, seeded, and the Editors
 group's permissions to edit them."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from core.groups import grant
 
 # Adapted, in our own words, from NIDA's "Words Matter" guidance on terms that
 # stigmatise people with substance use disorders. (term, suggestion, why, context)
@@ -168,20 +169,7 @@ def seed(apps, schema_editor):
     for phrase in ALLOWED_PHRASES:
         AllowedPhrase.objects.get_or_create(phrase=phrase)
 
-    # Permissions are normally created after all migrations run (post_migrate);
-    # create them now so the group can refer to them on a fresh database.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="articles", codename__in=EDITOR_CODENAMES
-        )
-    )
+    grant(apps, "Editors", "articles", EDITOR_CODENAMES)
 
 
 def unseed(apps, schema_editor):

@@ -4,33 +4,21 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from core.groups import grant, revoke
 
 READER_GROUPS = ["Editors", "Moderators"]
 
 
 def let_groups_read_the_log(apps, schema_editor):
-    # Permissions are normally created after all migrations run (post_migrate);
-    # create them now so the groups can refer to them on a fresh database.
-    app_config = apps.get_app_config("core")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = Permission.objects.get(content_type__app_label="core", codename="view_auditentry")
     for name in READER_GROUPS:
-        Group.objects.get_or_create(name=name)[0].permissions.add(view)
+        grant(apps, name, "core", ["view_auditentry"])
 
 
 def stop_groups_reading_the_log(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    view = Permission.objects.filter(content_type__app_label="core", codename="view_auditentry")
-    for group in Group.objects.filter(name__in=READER_GROUPS):
-        group.permissions.remove(*view)
+    for name in READER_GROUPS:
+        revoke(apps, name, "core", ["view_auditentry"])
 
 
 class Migration(migrations.Migration):
