@@ -34,10 +34,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-            # serialized_rollback: the live server needs committed rows, so each test
-            # ends with a flush; the groups and permissions the data migrations made
-            # are loaded again after it (Editors, Moderators, Medical reviewers).
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")

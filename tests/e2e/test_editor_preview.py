@@ -7,6 +7,7 @@ of both go to screenshots/ at phone and desktop widths.
 
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
 from articles.models import Article, PreviewLink
@@ -46,6 +47,11 @@ def write_draft(page, live_server):
 
 
 def test_editor_previews_saves_and_shares_a_draft(live_server, new_page, screenshot):
+    # A transactional test before this one may have emptied the tables the data
+    # migrations filled: the Editors group is made again, with the article app's
+    # permissions (preview links included).
+    editors, _created = Group.objects.get_or_create(name="Editors")
+    editors.permissions.set(Permission.objects.filter(content_type__app_label="articles"))
     make_staff("edna", groups=["Editors"])  # password "pw"
     editor = new_page()
     admin_log_in(editor, live_server, "edna", "pw")
