@@ -55,9 +55,12 @@ RESERVED_ANCHORS = frozenset(
 
 class TopicQuerySet(models.QuerySet):
     def with_article_counts(self):
-        """Annotate ``article_count``: how many published articles carry each topic."""
+        """Annotate ``article_count``: how many published articles carry each topic, in
+        name order (explicit: Meta.ordering does not apply to a grouped query)."""
         published = Article.objects.published()
-        return self.annotate(article_count=Count("articles", filter=Q(articles__in=published)))
+        return self.annotate(
+            article_count=Count("articles", filter=Q(articles__in=published))
+        ).order_by("name", "pk")
 
 
 class Topic(models.Model):

@@ -35,8 +35,23 @@ def language_tag():
     return to_locale(settings.LANGUAGE_CODE).replace("_", "-")
 
 
+# An author named like a group ("Recovery Center Editorial Team", the importer's
+# "... editorial team") is an Organization to search engines, not a Person.
+ORGANIZATION_NAME = re.compile(
+    r"\b(team|board|staff|center|centre|clinic|department)$", re.IGNORECASE
+)
+
+
 def person(name):
     return {"@type": "Person", "name": name}
+
+
+def author(name):
+    """The article's author: an ``Organization`` when the name is a group's, else a
+    ``Person``."""
+    if ORGANIZATION_NAME.search(name.strip()):
+        return {"@type": "Organization", "name": name}
+    return person(name)
 
 
 def reviewer_person(reviewer, absolute_url):
@@ -74,7 +89,7 @@ def medical_web_page(article, *, site, absolute_url):
         "inLanguage": language_tag(),
         "datePublished": article.published_at.isoformat(),
         "dateModified": max(article.updated_at, article.published_at).isoformat(),
-        "author": person(article.author),
+        "author": author(article.author),
         "publisher": publisher(site, absolute_url),
     }
     if article.reviewer:

@@ -78,7 +78,8 @@ def _post_comment(request, slug):
             "body",
             ValidationError(_("You have already posted this comment here."), code="duplicate"),
         )
-        return _show_again(request, article, form, status=400)
+        # 409 Conflict: the request was sound, but the comment is already there.
+        return _show_again(request, article, form, status=409)
     except database.OUTAGE_ERRORS:
         # Not stored: the reader may send it again as soon as the database is back.
         services.release_flood_slot(info.ip_address)

@@ -287,6 +287,24 @@ def test_article_json_ld_faq_page_has_questions_and_plain_text_answers(client, r
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Recovery Center Editorial Team", "Organization"),
+        ("Harbor Recovery Center editorial team", "Organization"),
+        ("Harbor Recovery Center", "Organization"),
+        ("Dana Lee, RN", "Person"),
+        ("Teamwork Smith", "Person"),
+    ],
+)
+def test_an_author_named_like_a_group_is_an_organization(client, name, kind):
+    article = make_article(author=name)
+
+    _, page = head(client, article.get_absolute_url())
+
+    assert page.ld("MedicalWebPage")["author"] == {"@type": kind, "name": name}
+
+
 def test_article_without_faqs_topics_reviewer_or_image_leaves_those_out(client):
     # Published before reviews were records: no reviewer, no review date.
     article = make_article(reviewer=None, reviewed_on=None)

@@ -192,6 +192,19 @@ def test_topic_index_counts_published_articles_only(client):
     assert "1 article<" in response.content.decode()
 
 
+def test_topic_index_and_filter_list_topics_in_name_order(client):
+    # Made in reverse order: without an explicit ORDER BY, PostgreSQL's grouping
+    # returns them as stored.
+    topics = [make_topic(name=name) for name in ("Withdrawal", "Recovery", "Opioids", "Family")]
+    make_article(topics=topics)
+
+    for url in (reverse("articles:topics"), reverse("articles:list")):
+        page = client.get(url).content.decode()
+        places = [page.index(f"/topics/{topic.slug}/") for topic in topics]
+        # Family, Opioids, Recovery, Withdrawal: the reverse of the order made.
+        assert places == sorted(places, reverse=True), url
+
+
 def test_script_in_a_section_body_never_reaches_the_page(client):
     article = make_article()
     make_section(article, body="Hello <script>alert('owned')</script> world")

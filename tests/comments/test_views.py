@@ -250,7 +250,7 @@ def test_the_same_comment_twice_is_refused_with_a_clear_message(
         comment_post_data(body="  exactly   THIS. ", author_email="SAM@example.org"),
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "You have already posted this comment here." in response.content.decode()
     assert Comment.objects.count() == 1
 
@@ -278,7 +278,7 @@ def test_two_simultaneous_identical_submits_store_one_comment(comment_post_data,
         thread.join()
 
     assert Comment.objects.count() == 1
-    assert sorted(statuses) == [302, 400]
+    assert sorted(statuses) == [302, 409]
 
 
 def test_closed_articles_show_it_and_refuse_posts(client, comment_post_data):
