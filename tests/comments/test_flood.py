@@ -64,7 +64,7 @@ def test_a_duplicate_gives_the_slot_back(article, comment_post_data):
     assert post(article, comment_post_data(body="Same text.")).status_code == 302
     FloodSlot.objects.all().delete()
 
-    assert post(article, comment_post_data(body="Same text.")).status_code == 400
+    assert post(article, comment_post_data(body="Same text.")).status_code == 409
 
     assert not FloodSlot.objects.exists()
     assert post(article, comment_post_data(body="Another text.")).status_code == 302

@@ -215,7 +215,7 @@ def test_a_refused_duplicate_queues_no_second_notification(
 
     response = post(client, article, comment_post_data(body="exactly  THIS."))
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert Comment.objects.count() == 1
     assert queued_notifications() == [SWEEP]
 
@@ -244,7 +244,7 @@ def test_simultaneous_double_submits_store_one_comment_and_one_notification(
     for thread in threads:
         thread.join()
 
-    assert sorted(statuses) == [302, 400, 400, 400]
+    assert sorted(statuses) == [302, 409, 409, 409]
     assert queued_notifications() == [SWEEP]
 
 
