@@ -27,7 +27,6 @@ from .renditions import (
     Picture,
     hero_upload_name,
     library_upload_name,
-    refresh_hero_renditions,
     refresh_renditions,
 )
 from .structured_data import faq_entries
@@ -186,7 +185,43 @@ class PublicationState(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class LibraryImage(models.Model):
+class PictureModel(models.Model):
+    """Base of a model with one uploaded picture, named by ``picture_fields``: a new
+    upload gets its renditions on save (articles/renditions.py)."""
+
+    picture_fields = None  # a PictureFields
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        fields = self.picture_fields
+        refresh_renditions(self, fields, is_new_upload=self.has_new_picture_upload)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and fields.file in update_fields:
+            kwargs["update_fields"] = {*update_fields, fields.record, fields.width, fields.height}
+        super().save(*args, **kwargs)
+        setattr(self, fields.loaded, getattr(self, fields.file).name)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Remember the stored picture's name, as Django's docs show for tracking a
+        # field's loaded value: a different one on save is a new upload.
+        instance = super().from_db(db, field_names, values)
+        fields = cls.picture_fields
+        if fields.file in field_names:
+            setattr(instance, fields.loaded, values[field_names.index(fields.file)])
+        return instance
+
+    @property
+    def has_new_picture_upload(self):
+        """Whether the picture field holds a file not stored yet (assigned since
+        loading)."""
+        name = getattr(self, self.picture_fields.file).name
+        return bool(name) and name != getattr(self, self.picture_fields.loaded, None)
+
+
+class LibraryImage(PictureModel):
     """A picture uploaded once and shown in section bodies and FAQ answers.
 
     Editors write ``![description](image:NUMBER)`` in a paragraph of its own; saving
@@ -249,27 +284,6 @@ class LibraryImage(models.Model):
     def __str__(self):
         text = self.alt or self.caption
         return Truncator(text).chars(60) if text else _("Image %(number)s") % {"number": self.pk}
-
-    def save(self, *args, **kwargs):
-        refresh_renditions(self, LIBRARY_FIELDS, is_new_upload=self.has_new_upload)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "file" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "renditions", "width", "height"}
-        super().save(*args, **kwargs)
-        self.loaded_file_name = self.file.name
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # As Article.from_db: a different name on save is a new upload.
-        instance = super().from_db(db, field_names, values)
-        if "file" in field_names:
-            instance.loaded_file_name = values[field_names.index("file")]
-        return instance
-
-    @property
-    def has_new_upload(self):
-        name = self.file.name
-        return bool(name) and name != getattr(self, "loaded_file_name", None)
 
     @property
     def snippet(self):
@@ -467,7 +481,7 @@ RELATED_ARTICLES_SQL = """
 # fields). Left out: the full-text document and the rendered outline, large and
 # derived, which the database and Article.refresh_outline() rebuild after a restore.
 @register_revisions(follow=["sections", "faqs"], exclude=["search_vector", "outline_html"])
-class Article(models.Model):
+class Article(PictureModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -647,12 +661,7 @@ class Article(models.Model):
         if self.reviewed_on and not self.next_review_due:
             self.next_review_due = self.review_due_after(self.reviewed_on)
         self.references_html = render_markdown(self.references)
-        refresh_hero_renditions(self, is_new_upload=self.has_new_hero_upload)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "hero_image" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "hero_renditions"}
         super().save(*args, **kwargs)
-        self.loaded_hero_name = self.hero_image.name
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -660,21 +669,6 @@ class Article(models.Model):
     def review_due_after(self, reviewed_on):
         """When the review after one made on ``reviewed_on`` falls due."""
         return add_months(reviewed_on, self.review_period_months)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # Remember the stored picture's name, as Django's docs show for tracking a
-        # field's loaded value: a different one on save is a new upload.
-        instance = super().from_db(db, field_names, values)
-        if "hero_image" in field_names:
-            instance.loaded_hero_name = values[field_names.index("hero_image")]
-        return instance
-
-    @property
-    def has_new_hero_upload(self):
-        """Whether ``hero_image`` holds a picture not stored yet (assigned since loading)."""
-        name = self.hero_image.name
-        return bool(name) and name != getattr(self, "loaded_hero_name", None)
 
     @property
     def ordered_topics(self):

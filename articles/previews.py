@@ -136,7 +136,7 @@ def article_with_changes(form, formsets, *, stored_hero):
     """
     article = form.instance
     banner = banner_for(article, unsaved=True)
-    if article.has_new_hero_upload:
+    if article.has_new_picture_upload:
         name, width, height = stored_hero
         article.hero_image = name
         article.hero_width, article.hero_height = width, height
