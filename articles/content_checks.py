@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from markdown_it import MarkdownIt
 
-from .markdown import image_references
+from core.markdown import image_references
 
 # A summary "of at least a sentence": this many words, ending as a sentence ends.
 MIN_SUMMARY_WORDS = 6
@@ -29,7 +29,7 @@ LONGEST_ADVISED_PARAGRAPH = 120
 # A context word ("test" for "clean") counts within this many words of the term.
 CONTEXT_WINDOW = 4
 # Inside a body ### is the first heading level: sections are <h2> on the page, and
-# the renderer raises # and ## to <h3> (articles/markdown.py).
+# the renderer raises # and ## to <h3> (core/markdown.py).
 SECTION_HEADING_LEVEL = 2
 
 # Required checks, by code; the admin lists their messages at the top of the form.

@@ -5,8 +5,8 @@ described."""
 from django.db import transaction
 
 from core import caching
+from core.markdown import image_references
 
-from .markdown import image_references
 from .models import FAQ, Article, LibraryImage, Section
 
 

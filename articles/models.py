@@ -19,8 +19,9 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from reversion import register as register_revisions
 
+from core.markdown import count_words, image_references, render_markdown
+
 from .content_checks import article_problems
-from .markdown import count_words, image_references, render_markdown
 from .renditions import (
     HERO_FIELDS,
     LIBRARY_FIELDS,

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.markdown import render_markdown
+
 from .content_checks import advisory_report, publishing_problems
 from .library import described_image_ids
-from .markdown import render_markdown
 from .models import FAQ, AllowedPhrase, Article, LanguageGuidance, PublicationState, Section
 
 CHECKS_TEMPLATE = "articles/includes/content_checks.html"

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from articles.importer import ArticleFormatError, import_article_file
 from articles.library import articles_using, described_image_ids
-from articles.markdown import render_markdown
 from articles.models import FAQ, Article, LibraryImage, Section, render_body
+from core.markdown import render_markdown
 from tests.articles.test_admin import article_form_data, make_staff, section_rows
 from tests.articles.test_hero_uploads import (
     MARKERS,

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.forms import MARKDOWN_PREVIEW_MAX_CHARS
-from articles.markdown import render_markdown
+from core.markdown import render_markdown
 from tests.articles.test_admin import make_staff
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.markdown import render_markdown
 from articles.models import Article, Section
+from core.markdown import render_markdown
 from core.models import SiteSettings
 from tests.factories import make_article, make_faq, make_image_upload, make_section, make_topic
 
