@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
-from . import notifications
+from . import notifications, subscriptions
 from .conf import comment_settings
 
 RETRY_KEY = "comments:email-sweep-retry"
@@ -60,3 +60,16 @@ def queue_sweep_for_stragglers():
     if waiting:
         announce_pending_comments.enqueue()
     return waiting
+
+
+@task()
+def send_reply_confirmation(subscription_id):
+    """Email the link that confirms a reply subscription (comments/subscriptions.py)."""
+    return subscriptions.send_confirmation(subscription_id)
+
+
+@task()
+def send_reply_notifications(reply_ids):
+    """Email confirmed subscribers about these replies, once each (queued after the
+    commit that made them visible: services.notify_reply_subscribers)."""
+    return subscriptions.send_reply_notifications(reply_ids)
