@@ -68,8 +68,26 @@ def send_reply_confirmation(subscription_id):
     return subscriptions.send_confirmation(subscription_id)
 
 
+# Sending a reply email is tried this many times, COMMENTS_EMAIL_RETRY_SECONDS apart.
+REPLY_EMAIL_ATTEMPTS = 3
+
+
 @task()
-def send_reply_notifications(reply_ids):
+def send_reply_notifications(reply_ids, attempt=1):
     """Email confirmed subscribers about these replies, once each (queued after the
-    commit that made them visible: services.notify_reply_subscribers)."""
-    return subscriptions.send_reply_notifications(reply_ids)
+    commit that made them visible: services.notify_reply_subscribers).
+
+    When mail fails, a later attempt is queued: it sends only what is still unsent,
+    as each sent email is recorded.
+    """
+    try:
+        return subscriptions.send_reply_notifications(reply_ids)
+    except OSError:  # smtplib's errors and socket timeouts alike
+        seconds = comment_settings.COMMENTS_EMAIL_RETRY_SECONDS
+        backend = send_reply_notifications.get_backend()
+        if seconds and attempt < REPLY_EMAIL_ATTEMPTS and backend.supports_defer:
+            run_after = timezone.now() + timezone.timedelta(seconds=seconds)
+            send_reply_notifications.using(run_after=run_after).enqueue(
+                reply_ids, attempt=attempt + 1
+            )
+        raise

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import services, subscriptions
+from comments import services, subscriptions, tasks
 from comments.models import Comment, ReplyNotice, ReplySubscription
 from tests.factories import make_article, make_comment
 
@@ -607,3 +607,40 @@ def test_maintenance_deletes_unconfirmed_and_stopped_subscriptions_after_the_win
 
     assert set(ReplySubscription.objects.all()) == set(kept)
     assert "Deleted 2 unconfirmed or stopped reply subscription(s)." in output
+
+
+def test_a_failed_send_is_tried_again_later_and_sends_once(
+    article, subscribed, settings, django_capture_on_commit_callbacks
+):
+    comment = subscribed()
+    reply = make_comment(article, parent=comment)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Nothing listens on the discard port: sending fails as with an SMTP server down.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    with pytest.raises(OSError):
+        tasks.send_reply_notifications.call([reply.pk])
+
+    assert not ReplyNotice.objects.exists()
+    retry = DBTaskResult.objects.get()
+    assert retry.task_path == "comments.tasks.send_reply_notifications"
+    assert retry.run_after > timezone.now()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    result = retry.task_result
+    assert tasks.send_reply_notifications.call(*result.args, **result.kwargs) == 1
+    assert tasks.send_reply_notifications.call([reply.pk]) == 0
+    assert len(emails_to(SUBSCRIBER)) == 1
+
+
+def test_a_send_that_keeps_failing_stops_after_the_last_attempt(article, subscribed, settings):
+    comment = subscribed()
+    reply = make_comment(article, parent=comment)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    with pytest.raises(OSError):
+        tasks.send_reply_notifications.call([reply.pk], attempt=tasks.REPLY_EMAIL_ATTEMPTS)
+
+    assert not DBTaskResult.objects.exists()
