@@ -29,6 +29,9 @@ DEFAULTS = {
     # When sending them fails, the sweep runs again this much later (0: only the next
     # post's sweep and the daily comments_maintenance send them).
     "COMMENTS_EMAIL_RETRY_SECONDS": 300,
+    # The link confirming "notify me of replies" works this long; unconfirmed
+    # subscriptions are deleted once it has passed (comments_maintenance).
+    "COMMENTS_REPLY_CONFIRM_DAYS": 3,
 }
 
 

@@ -130,6 +130,10 @@ class CommentForm(forms.Form):
         label=_("Save my name, email, and website in this browser for the next time I comment."),
         required=False,
     )
+    # Opt-in: a confirm link goes to the address first (services.subscribe_to_replies).
+    notify_replies = forms.BooleanField(
+        label=_("Notify me of replies to my comment by email"), required=False
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     timestamp = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people (and from screen readers); robots fill it in.
@@ -167,6 +171,7 @@ class CommentForm(forms.Form):
                 if self.is_logged_in
                 else ["author_name", "author_email", "author_url", "save_details"]
             ),
+            "notify_replies",
             Div("fax_number", css_class="visually-hidden", aria_hidden="true"),
             "parent",
         )

@@ -377,3 +377,88 @@ class FloodSlot(models.Model):
 
     def __str__(self):
         return self.client
+
+
+class ReplySubscriptionQuerySet(models.QuerySet):
+    def active(self):
+        """Confirmed and not unsubscribed: these get an email about each reply."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+    def unconfirmed(self):
+        return self.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
+
+    def by_email(self, email):
+        """Every subscription made with ``email`` (case-insensitive)."""
+        return self.filter(email__iexact=email.strip())
+
+
+class ReplySubscription(models.Model):
+    """A commenter's wish to hear about replies to their comment, by email.
+
+    It starts unconfirmed; only a click on the link sent to the address confirms it
+    (double opt-in), so nobody can sign a stranger up for more than that one email.
+    The links carry signed tokens naming the row (comments/subscriptions.py), so no
+    token is stored.
+    """
+
+    comment = models.OneToOneField(
+        Comment,
+        verbose_name=_("comment"),
+        on_delete=models.CASCADE,
+        related_name="reply_subscription",
+    )
+    email = models.EmailField(
+        _("email"),
+        max_length=254,
+        help_text=_("Where reply emails go: the comment's address when it was posted."),
+    )
+    created_at = models.DateTimeField(_("subscribed"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    objects = ReplySubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("reply subscription")
+        verbose_name_plural = _("reply subscriptions")
+        indexes = [
+            # The daily clean-up looks for old unconfirmed rows: few at any time.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(confirmed_at__isnull=True),
+                name="reply_subscription_unconfirmed",
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Replies to comment #%(id)s") % {"id": self.comment_id})
+
+    def get_absolute_url(self):
+        return self.comment.get_absolute_url()
+
+    @property
+    def is_active(self):
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class ReplyNotice(models.Model):
+    """One reply a subscriber was emailed about: the unique pair is what keeps a
+    re-approved reply, a retried task or two workers at once from sending it twice."""
+
+    subscription = models.ForeignKey(
+        ReplySubscription, on_delete=models.CASCADE, related_name="notices"
+    )
+    reply = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "reply"], name="reply_notice_once_per_reply"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription} / {self.reply_id}"

@@ -1,6 +1,7 @@
 """Comment use-cases that span models or have side effects."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -17,9 +18,9 @@ from core import audit, caching
 from core.network import client_ip
 
 from .conf import comment_settings
-from .models import Comment, FloodSlot, ModerationLists
+from .models import Comment, FloodSlot, ModerationLists, ReplySubscription
 from .spam import Policy, Submission, decide
-from .tasks import announce_pending_comments
+from .tasks import announce_pending_comments, send_reply_confirmation, send_reply_notifications
 
 WITHDRAW_SALT = "comments.withdraw"
 # Take a client's flood slot if it is free or its window has passed (FloodSlot's table):
@@ -203,11 +204,51 @@ def submit_comment(*, article, form, user, info, timestamp_problem=None):
                 # After the commit, so the sweep always finds the comment. Robust: the
                 # comment is stored either way, and stays flagged for the next sweep.
                 transaction.on_commit(announce_pending_comments.enqueue, robust=True)
+            if data.get("notify_replies"):
+                subscribe_to_replies(comment)
+            notify_reply_subscribers([comment])
     except IntegrityError as error:
         if "comment_no_duplicates" in str(error):
             raise DuplicateComment from error
         raise
     return comment
+
+
+def can_subscribe_to_replies(comment):
+    """Whether ``comment``'s author may be emailed about replies: not for spam (its
+    author hears nothing more from us), nor without a real address (an account with
+    none gets a made-up one)."""
+    return comment.status != Comment.Status.SPAM and not comment.author_email.endswith(".invalid")
+
+
+def subscribe_to_replies(comment):
+    """Store an unconfirmed reply subscription for ``comment`` and, once committed,
+    queue the one email asking to confirm it; return it (None if it may not have one).
+    """
+    if not can_subscribe_to_replies(comment):
+        return None
+    subscription = ReplySubscription.objects.create(comment=comment, email=comment.author_email)
+    # Robust: the comment stands even if the queue cannot take the task.
+    transaction.on_commit(partial(send_reply_confirmation.enqueue, subscription.pk), robust=True)
+    return subscription
+
+
+def notify_reply_subscribers(comments):
+    """Queue, for after the commit, the emails about ``comments`` that just became
+    visible: call it wherever a comment becomes approved (posting, moderation, the
+    center's replies). Each confirmed subscriber hears about a reply once, whoever calls.
+    """
+    replies = {
+        comment.pk: comment.parent_id
+        for comment in comments
+        if comment.parent_id is not None and comment.status == Comment.Status.APPROVED
+    }
+    # Most replies answer a comment nobody subscribed to: no task for those.
+    if not replies or not (
+        ReplySubscription.objects.active().filter(comment_id__in=replies.values()).exists()
+    ):
+        return
+    transaction.on_commit(partial(send_reply_notifications.enqueue, sorted(replies)), robust=True)
 
 
 def recount_comments():
@@ -268,6 +309,7 @@ def restore(comments, *, by=None):
 
 def _move(comments, target_of, *, by, action_of):
     moved = 0
+    approved = []
     with transaction.atomic():
         rows = comments.select_related("article").select_for_update(of=("self",))
         for comment in rows:
@@ -291,6 +333,9 @@ def _move(comments, target_of, *, by, action_of):
                 continue
             audit.record(by, action_of(target), comment)
             moved += 1
+            if target == Comment.Status.APPROVED:
+                approved.append(comment)
+        notify_reply_subscribers(approved)
     return moved
 
 
@@ -379,6 +424,7 @@ def _anonymise(comment, *, remove_text):
 def withdraw_comment(comment):
     """The author takes the comment back: hidden for good and personal data erased."""
     with transaction.atomic():
+        ReplySubscription.objects.filter(comment=comment).delete()
         _anonymise(comment, remove_text=True)
         if comment.status != Comment.Status.TRASH:
             comment.move_to(Comment.Status.TRASH)
@@ -403,17 +449,37 @@ def export_commenter_data(email):
             "submitted_at": comment.created_at.isoformat(),
             "ip_address": comment.ip_address,
             "browser": comment.user_agent,
+            "reply_emails": _export_subscription(getattr(comment, "reply_subscription", None)),
         }
         for comment in Comment.objects.by_email(email)
-        .select_related("article")
+        .select_related("article", "reply_subscription")
         .order_by("created_at")
     ]
 
 
+def _export_subscription(subscription):
+    """A comment's reply subscription as plain data (None when it has none)."""
+    if subscription is None:
+        return None
+    return {
+        "email": subscription.email,
+        "subscribed_at": subscription.created_at.isoformat(),
+        "confirmed_at": subscription.confirmed_at and subscription.confirmed_at.isoformat(),
+        "unsubscribed_at": (
+            subscription.unsubscribed_at and subscription.unsubscribed_at.isoformat()
+        ),
+    }
+
+
 def erase_commenter_data(email, *, remove_text=False):
-    """Anonymise every comment written with ``email``; return how many."""
+    """Anonymise every comment written with ``email`` and delete the reply
+    subscriptions made with it; return how many comments."""
     erased = 0
     with transaction.atomic():
+        (
+            ReplySubscription.objects.filter(comment__in=Comment.objects.by_email(email))
+            | ReplySubscription.objects.by_email(email)
+        ).delete()
         for comment in Comment.objects.by_email(email).select_for_update(of=("self",)):
             _anonymise(comment, remove_text=remove_text)
             comment.save()

@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
-from . import notifications
+from . import notifications, subscriptions
 from .conf import comment_settings
 
 RETRY_KEY = "comments:email-sweep-retry"
@@ -60,3 +60,34 @@ def queue_sweep_for_stragglers():
     if waiting:
         announce_pending_comments.enqueue()
     return waiting
+
+
+@task()
+def send_reply_confirmation(subscription_id):
+    """Email the link that confirms a reply subscription (comments/subscriptions.py)."""
+    return subscriptions.send_confirmation(subscription_id)
+
+
+# Sending a reply email is tried this many times, COMMENTS_EMAIL_RETRY_SECONDS apart.
+REPLY_EMAIL_ATTEMPTS = 3
+
+
+@task()
+def send_reply_notifications(reply_ids, attempt=1):
+    """Email confirmed subscribers about these replies, once each (queued after the
+    commit that made them visible: services.notify_reply_subscribers).
+
+    When mail fails, a later attempt is queued: it sends only what is still unsent,
+    as each sent email is recorded.
+    """
+    try:
+        return subscriptions.send_reply_notifications(reply_ids)
+    except OSError:  # smtplib's errors and socket timeouts alike
+        seconds = comment_settings.COMMENTS_EMAIL_RETRY_SECONDS
+        backend = send_reply_notifications.get_backend()
+        if seconds and attempt < REPLY_EMAIL_ATTEMPTS and backend.supports_defer:
+            run_after = timezone.now() + timezone.timedelta(seconds=seconds)
+            send_reply_notifications.using(run_after=run_after).enqueue(
+                reply_ids, attempt=attempt + 1
+            )
+        raise

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import csrf
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +19,7 @@ from articles.views import render_article_page
 from core import database
 from core.views import service_unavailable
 
-from . import services
+from . import services, subscriptions
 from .conf import comment_settings
 from .cookies import (
     remember_or_forget_details,
@@ -88,6 +89,14 @@ def _post_comment(request, slug):
     # Not redirect(): it would first try the URL as a view name to reverse.
     response = HttpResponseRedirect(comment_location(comment))
     _announce(request, comment)
+    if form.cleaned_data.get("notify_replies") and services.can_subscribe_to_replies(comment):
+        messages.info(
+            request,
+            _(
+                "To get an email when someone replies, please open the link we just sent "
+                "to your email address. Until you confirm, we send nothing more."
+            ),
+        )
     if comment.status != Comment.Status.SPAM:
         remember_own_comment(request, response, comment)
     if not form.is_logged_in:
@@ -235,3 +244,49 @@ def withdraw(request, token):
         )
         return redirect(f"{article.get_absolute_url()}#comments")
     return render(request, "comments/withdraw_confirm.html", {"comment": comment})
+
+
+# The token in these addresses is the reader's key: kept out of any cache.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reply_confirm(request, token):
+    """The confirm link of "notify me of replies": a GET only shows the button (mail
+    scanners open links), the POST confirms. Confirming twice is fine."""
+    try:
+        subscription = subscriptions.subscription_for_confirm_token(token)
+    except subscriptions.LinkNotValid as problem:
+        return _reply_link_not_valid(request, problem)
+    if request.method == "POST":
+        subscriptions.confirm(subscription)
+        return redirect(request.path)
+    return render(request, "comments/reply_confirm.html", {"subscription": subscription})
+
+
+# RFC 8058 one-click unsubscribe: a mail client POSTs "List-Unsubscribe=One-Click" to
+# this address from outside any page of ours, so there is no CSRF token to send. The
+# signed token in the address is the authority; a forged request could only do what
+# its holder may do anyway, and only stop emails.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reply_unsubscribe(request, token):
+    """The unsubscribe link of every reply email: a page with one button (GET), and
+    the one-click POST of mail clients. Unsubscribing twice is fine."""
+    try:
+        subscription = subscriptions.subscription_for_unsubscribe_token(token)
+    except subscriptions.LinkNotValid as problem:
+        return _reply_link_not_valid(request, problem)
+    if request.method == "POST" and subscription is not None:
+        subscriptions.unsubscribe(subscription)
+    # Gone (erased, or cleaned up) is as done as unsubscribed.
+    is_done = subscription is None or subscription.unsubscribed_at is not None
+    context = {"subscription": subscription, "is_done": is_done}
+    return render(request, "comments/reply_unsubscribe.html", context)
+
+
+def _reply_link_not_valid(request, problem):
+    context = {
+        "expired": problem.expired,
+        "confirm_days": comment_settings.COMMENTS_REPLY_CONFIRM_DAYS,
+    }
+    return render(request, "comments/reply_link_invalid.html", context, status=404)

@@ -456,6 +456,7 @@ for _name, _read in {
     "COMMENTS_WITHDRAW_DAYS": env_int,
     "COMMENTS_MODERATOR_EMAILS": env_list,
     "COMMENTS_EMAIL_RETRY_SECONDS": env_int,
+    "COMMENTS_REPLY_CONFIRM_DAYS": env_int,
 }.items():
     if env(_name) is not None:
         globals()[_name] = _read(_name, None)

@@ -448,6 +448,7 @@ def test_robots_txt_keeps_admin_and_search_out_and_points_to_the_sitemap(client)
         "/comments/post/",
         "/comments/form-token/",
         "/comments/withdraw/",
+        "/comments/replies/",
     }
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert not any(line.startswith("Disallow: /articles") for line in lines)

@@ -425,11 +425,18 @@ def test_shift_tab_walks_back_through_the_comment_form(live_server, page, articl
     page.get_by_role("button", name="Post Comment").focus()
 
     names = []
-    for _ in range(5):
+    for _ in range(6):
         page.keyboard.press("Shift+Tab")
         names.append(page.evaluate("document.activeElement.name"))
 
-    assert names == ["save_details", "author_url", "author_email", "author_name", "body"]
+    assert names == [
+        "notify_replies",
+        "save_details",
+        "author_url",
+        "author_email",
+        "author_name",
+        "body",
+    ]
 
 
 def test_focus_is_on_the_first_invalid_field_after_submitting_with_errors(
