@@ -1,6 +1,7 @@
 """Comment use-cases that span models or have side effects."""
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core import signing
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from core import audit, caching
+from core.models import SiteSettings
 from core.network import client_ip
 
 from .conf import comment_settings
@@ -33,6 +35,10 @@ CLAIM_FLOOD_SLOT = (
 
 class DuplicateComment(Exception):
     """The same text from the same email is already on this article."""
+
+
+class ReplyRefused(Exception):
+    """The center cannot reply to this comment as it stands (nothing was stored)."""
 
 
 @dataclass(frozen=True)
@@ -292,6 +298,68 @@ def _move(comments, target_of, *, by, action_of):
             audit.record(by, action_of(target), comment)
             moved += 1
     return moved
+
+
+def center_email():
+    """The address a reply from the center is stored with: the site's sending address,
+    never a moderator's own, so that no staff member's email sits on public replies
+    or turns up in a commenter data request for that moderator."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "center@users.invalid"
+
+
+def post_center_reply(parent, body, *, by, approve_parent=False):
+    """Publish ``body`` as the center's reply to ``parent``; return the reply.
+
+    The reply is approved at once, written in the site's name by the moderator ``by``,
+    threaded under ``parent`` (or its ancestor at the depth cap) and logged, in one
+    transaction; it skips the spam policy, which is for readers. The center replies
+    only under a published comment, so that a reply is never shown without what it
+    answers: a pending ``parent`` is approved with it when ``approve_parent`` is set.
+    Raises ReplyRefused (nothing stored) otherwise, or when the same text is already
+    the center's reply on this article.
+    """
+    site = SiteSettings.load()
+    with transaction.atomic():
+        parent = Comment.objects.select_for_update().get(pk=parent.pk)
+        if parent.status == Comment.Status.PENDING and approve_parent:
+            moderate(Comment.objects.filter(pk=parent.pk), Comment.Status.APPROVED, by=by)
+            parent.refresh_from_db()
+        if parent.status != Comment.Status.APPROVED:
+            raise ReplyRefused(
+                _("Approve the comment before replying: a reply is shown under it.")
+                if parent.status == Comment.Status.PENDING
+                else _("Only a published comment can have a reply. Restore it first.")
+            )
+        reply = Comment(
+            article_id=parent.article_id,
+            parent=attach_point(parent),
+            user=by,
+            author_name=site.site_name,
+            author_email=center_email(),
+            body=body,
+            status=Comment.Status.APPROVED,
+            decided_by=Comment.Rule.STAFF,
+            is_center_reply=True,
+        )
+        try:
+            with transaction.atomic():
+                reply.save()
+        except IntegrityError as error:
+            if "comment_no_duplicates" in str(error):
+                raise ReplyRefused(
+                    _(
+                        "The center already posted this same reply on this article. "
+                        "Change the wording to send it again."
+                    )
+                ) from error
+            raise
+        audit.record(
+            by,
+            audit.Action.COMMENT_CENTER_REPLY,
+            reply,
+            _("In reply to comment #%(id)s") % {"id": parent.pk},
+        )
+    return reply
 
 
 def delete_comments(comments, *, by=None, detail=""):
