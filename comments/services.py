@@ -255,7 +255,8 @@ def moderate(comments, status, *, by=None):
     """Move each comment that may go to ``status`` there; return how many moved.
 
     Each move is written to the audit log as done by ``by`` (a user, or None for the
-    site itself), in the same transaction.
+    site itself), in the same transaction. The center's replies to a published comment
+    that moves go to the trash with it.
     """
     return _move(comments, lambda comment: status, by=by, action_of=AUDIT_ACTIONS.get)
 
@@ -280,6 +281,7 @@ def _move(comments, target_of, *, by, action_of):
             target = target_of(comment)
             if not comment.can_move_to(target):
                 continue
+            was_approved = comment.status == Comment.Status.APPROVED
             comment.move_to(target)
             try:
                 with transaction.atomic():
@@ -296,8 +298,30 @@ def _move(comments, target_of, *, by, action_of):
                 # duplicate; that one stays where it is.
                 continue
             audit.record(by, action_of(target), comment)
+            if was_approved:
+                _trash_center_replies(comment, by=by)
             moved += 1
     return moved
+
+
+def _trash_center_replies(comment, *, by):
+    """Send the center's published replies to ``comment`` to the trash with it.
+
+    A reply whose comment is not shown would stand alone at the top of the thread
+    (threads.build_threads), and the center's reply is written to one person: out of
+    context it reads oddly, and may name them or hint at a crisis they chose to take
+    back. A moderator can restore it from the trash.
+    """
+    replies = comment.replies.filter(is_center_reply=True, status=Comment.Status.APPROVED)
+    for reply in replies.select_for_update(of=("self",)):
+        reply.move_to(Comment.Status.TRASH)
+        reply.save(update_fields=["status", "previous_status", "status_changed_at"])
+        audit.record(
+            by,
+            audit.Action.COMMENT_TRASHED,
+            reply,
+            _("With comment #%(id)s, which it answers") % {"id": comment.pk},
+        )
 
 
 def center_email():
@@ -448,10 +472,13 @@ def withdraw_comment(comment):
     """The author takes the comment back: hidden for good and personal data erased."""
     with transaction.atomic():
         _anonymise(comment, remove_text=True)
+        was_approved = comment.status == Comment.Status.APPROVED
         if comment.status != Comment.Status.TRASH:
             comment.move_to(Comment.Status.TRASH)
         comment.is_withdrawn = True
         comment.save()
+        if was_approved:
+            _trash_center_replies(comment, by=None)
     return comment
 
 

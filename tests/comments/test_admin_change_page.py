@@ -559,3 +559,76 @@ def test_counts_stay_true_after_replies(moderator_client, article):
     assert services.recount_comments() == 0
     article.refresh_from_db()
     assert article.comment_count == 4
+
+
+# --- A reply never stands alone -------------------------------------------------------
+
+
+@pytest.fixture
+def answered(moderator_client, article):
+    """An approved comment with the center's reply under it."""
+    comment = make_comment(article, status=Status.APPROVED, author_name="Sam")
+    send_reply(moderator_client, comment, "Sam, thank you for trusting us with this.")
+    AuditEntry.objects.all().delete()
+    return comment
+
+
+@pytest.mark.parametrize(
+    ("action", "logged"),
+    [
+        ("unapprove", Action.COMMENT_UNAPPROVED),
+        ("mark_spam", Action.COMMENT_SPAM),
+        ("move_to_trash", Action.COMMENT_TRASHED),
+    ],
+)
+def test_the_centers_reply_goes_to_trash_when_its_comment_leaves_the_site(
+    moderator_client, moderator, article, answered, action, logged
+):
+    reply = center_replies().get()
+
+    press(moderator_client, answered, action)
+
+    assert status_of(reply) == Status.TRASH
+    article.refresh_from_db()
+    assert article.comment_count == 0
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert "thank you for trusting us" not in html
+    lines = AuditEntry.objects.order_by("pk")
+    assert [(line.action, line.object_id) for line in lines] == [
+        (logged, str(answered.pk)),
+        (Action.COMMENT_TRASHED, str(reply.pk)),
+    ]
+    assert lines[1].user == moderator
+    assert lines[1].detail == f"With comment #{answered.pk}, which it answers"
+
+
+def test_the_centers_reply_follows_a_bulk_action_too(moderator_client, article, answered):
+    reply = center_replies().get()
+
+    moderator_client.post(
+        reverse("admin:comments_comment_changelist"),
+        {"action": "move_to_trash", "_selected_action": [answered.pk]},
+    )
+
+    assert status_of(reply) == Status.TRASH
+
+
+def test_the_centers_reply_goes_when_its_author_withdraws_the_comment(article, answered):
+    reply = center_replies().get()
+
+    services.withdraw_comment(Comment.objects.get(pk=answered.pk))
+
+    assert status_of(reply) == Status.TRASH
+    article.refresh_from_db()
+    assert article.comment_count == 0
+
+
+def test_moving_a_reply_leaves_the_comment_it_answers_alone(moderator_client, article, answered):
+    reply = center_replies().get()
+    reader_reply = make_comment(article, parent=answered, status=Status.APPROVED)
+
+    press(moderator_client, reply, "move_to_trash")
+    press(moderator_client, reader_reply, "mark_spam")
+
+    assert status_of(answered) == Status.APPROVED
+    assert status_of(reply) == Status.TRASH
