@@ -93,6 +93,10 @@ def test_moderator_sends_the_prepared_reply_and_readers_see_it_threaded(
     expect(reply.get_by_role("link", name="988").or_(reply.get_by_text("988"))).to_be_visible()
     expect(reply).not_to_contain_text("Thank you for writing to us")
     screenshot(thread, "article-center-reply")
+    assert reader.console_errors == []
+    violations = axe_violations(reader)
+    assert not violations, describe_violations(violations)
+    reader.console_errors.clear()
 
     for page in (moderator, reader):
         assert page.console_errors == [], (page.url, page.console_errors)
