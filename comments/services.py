@@ -387,7 +387,8 @@ def post_center_reply(parent, body, *, by, approve_parent=False):
 
 
 def delete_comments(comments, *, by=None, detail=""):
-    """Delete comments for good; their replies move up one level. Return how many.
+    """Delete comments for good; their replies move up one level (the center's go to
+    the trash instead). Return how many.
 
     Each deletion is written to the audit log (as done by ``by``, with ``detail``).
     """
@@ -395,6 +396,7 @@ def delete_comments(comments, *, by=None, detail=""):
     with transaction.atomic():
         rows = comments.select_related("article").select_for_update(of=("self",))
         for comment in rows.order_by("-created_at"):
+            _trash_center_replies(comment, by=by)
             audit.record(by, audit.Action.COMMENT_DELETED, comment, detail)
             comment.delete()
             deleted += 1

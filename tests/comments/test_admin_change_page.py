@@ -632,3 +632,20 @@ def test_moving_a_reply_leaves_the_comment_it_answers_alone(moderator_client, ar
 
     assert status_of(answered) == Status.APPROVED
     assert status_of(reply) == Status.TRASH
+
+
+def test_the_centers_reply_goes_to_trash_when_its_comment_is_deleted(
+    moderator_client, article, answered
+):
+    reply = center_replies().get()
+
+    response = moderator_client.post(
+        reverse("admin:comments_comment_delete", args=[answered.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Comment.objects.filter(pk=answered.pk).exists()
+    assert status_of(reply) == Status.TRASH
+    assert "thank you for trusting us" not in (
+        Client().get(article.get_absolute_url()).content.decode()
+    )
