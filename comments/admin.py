@@ -1,12 +1,20 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Count, IntegerField, When
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import SingletonAdmin, ValidatedLookupsMixin
+from core.models import SiteSettings
 
 from . import services
 from .models import Comment, ModerationLists
@@ -30,6 +38,55 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The buttons on a comment's own page, by status: the list actions that would change
+# it. A withdrawn comment (in the trash for good) gets none.
+PAGE_ACTIONS = {
+    Status.PENDING: ["approve", "mark_spam", "move_to_trash"],
+    Status.APPROVED: ["unapprove", "mark_spam", "move_to_trash"],
+    Status.SPAM: ["restore", "move_to_trash"],
+    Status.TRASH: ["restore"],
+}
+PAGE_ACTION_LABELS = {
+    "approve": _("Approve"),
+    "unapprove": _("Unapprove"),
+    "mark_spam": _("Mark as spam"),
+    "move_to_trash": _("Move to trash"),
+    "restore": _("Restore"),
+}
+PREPARED_REPLY_TEMPLATE = "admin/comments/comment/prepared_reply.txt"
+
+
+def page_actions(comment):
+    """The names of the moderation buttons ``comment``'s admin page offers."""
+    return [] if comment.is_withdrawn else PAGE_ACTIONS[comment.status]
+
+
+def prepared_reply(comment, site):
+    """The editable reply offered for an urgent comment, pointing to help ("" for
+    any other comment)."""
+    if not comment.is_urgent:
+        return ""
+    context = {"comment": comment, "site": site}
+    return render_to_string(PREPARED_REPLY_TEMPLATE, context, using="django").strip()
+
+
+class CenterReplyForm(forms.Form):
+    """The "Reply as the center" box on a comment's admin page."""
+
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=Comment._meta.get_field("body").max_length,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "cols": 80, "aria-describedby": "center-reply-help"}
+        ),
+        error_messages={"required": _("Write a reply before sending it: nothing was posted.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        # A prefix: the comment's own form on the same page has a "body" field too.
+        super().__init__(*args, prefix="reply", **kwargs)
+
+
 def _report(modeladmin, request, count, verb):
     modeladmin.message_user(
         request,
@@ -51,7 +108,7 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         "created_at",
         "on_site",
     ]
-    list_filter = [StatusFilter, "is_urgent", "decided_by", "article"]
+    list_filter = [StatusFilter, "is_urgent", "is_center_reply", "decided_by", "article"]
     search_fields = ["author_name", "author_email", "ip_address", "body"]
     date_hierarchy = "created_at"
     list_select_related = ["article"]
@@ -72,6 +129,7 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
         "previous_status",
         "decided_by",
         "is_urgent",
+        "is_center_reply",
         "ip_address",
         "user_agent",
         "created_at",
@@ -85,7 +143,7 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             {
                 "fields": [
                     ("status", "previous_status"),
-                    ("decided_by", "is_urgent"),
+                    ("decided_by", "is_urgent", "is_center_reply"),
                     ("created_at", "status_changed_at"),
                     ("ip_address", "user_agent"),
                 ]
@@ -112,6 +170,112 @@ class CommentAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     def delete_model(self, request, obj):
         # The delete button of a comment's page: the same path, and log, as the action.
         services.delete_comments(Comment.objects.filter(pk=obj.pk), by=request.user)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(
+                "<path:object_id>/moderate/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="{}_{}_moderate".format(*info),
+            ),
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(self.reply_view),
+                name="{}_{}_reply".format(*info),
+            ),
+        ]
+        # Before Django's own, whose "<path:object_id>/" would take these addresses.
+        return [*own, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        comment = self.get_object(request, unquote(object_id))
+        if comment is not None and self.has_change_permission(request, comment):
+            extra_context = {**(extra_context or {}), **self.moderation_context(request, comment)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def moderation_context(self, request, comment):
+        """What a comment's page shows a moderator: its buttons and the reply box."""
+        site = SiteSettings.load()
+        allowed = self.get_actions(request)
+        can_reply = not comment.is_withdrawn and comment.status in {
+            Status.APPROVED,
+            Status.PENDING,
+        }
+        return {
+            "moderation_buttons": [
+                (name, PAGE_ACTION_LABELS[name])
+                for name in page_actions(comment)
+                if name in allowed
+            ],
+            "reply_form": (
+                CenterReplyForm(initial={"body": prepared_reply(comment, site)})
+                if can_reply
+                else None
+            ),
+            "reply_approves": comment.status == Status.PENDING,
+            "site_name": site.site_name,
+        }
+
+    def _comment_to_moderate(self, request, object_id):
+        comment = self.get_object(request, unquote(object_id))
+        if comment is None:
+            raise Http404
+        if not self.has_change_permission(request, comment):
+            raise PermissionDenied
+        return comment
+
+    def _back_to(self, comment):
+        return redirect(reverse("admin:comments_comment_change", args=[comment.pk]))
+
+    def moderate_view(self, request, object_id):
+        """A button of a comment's page: run the list action it names on this comment
+        alone, with that action's permission check, and go back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        comment = self._comment_to_moderate(request, object_id)
+        name = request.POST.get("action", "")
+        actions = self.get_actions(request)
+        if name not in page_actions(comment):
+            self.message_user(
+                request,
+                _("That button does not apply to this comment as it stands: nothing changed."),
+                messages.WARNING,
+            )
+        elif name not in actions:
+            raise PermissionDenied
+        else:
+            action = actions[name][0]
+            action(self, request, Comment.objects.filter(pk=comment.pk))
+        return self._back_to(comment)
+
+    def reply_view(self, request, object_id):
+        """The reply box of a comment's page: publish the reply as the center."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        comment = self._comment_to_moderate(request, object_id)
+        form = CenterReplyForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors["body"]:
+                self.message_user(request, error, messages.ERROR)
+            return self._back_to(comment)
+        try:
+            services.post_center_reply(
+                comment,
+                form.cleaned_data["body"],
+                by=request.user,
+                approve_parent=request.POST.get("approve_parent") == "1",
+            )
+        except services.ReplyRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Your reply was published as %(name)s.")
+                % {"name": SiteSettings.load().site_name},
+                messages.SUCCESS,
+            )
+        return self._back_to(comment)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

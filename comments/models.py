@@ -49,6 +49,7 @@ class CommentQuerySet(models.QuerySet):
             "body_html",
             "status",
             "is_urgent",
+            "is_center_reply",
             "created_at",
         ).order_by("created_at", "id")
 
@@ -124,6 +125,12 @@ class Comment(models.Model):
         help_text=_("Crisis language: read this one first; the author saw the helpline."),
     )
     is_withdrawn = models.BooleanField(_("withdrawn by its author"), default=False, editable=False)
+    is_center_reply = models.BooleanField(
+        _("reply from the center"),
+        default=False,
+        editable=False,
+        help_text=_("Written by a moderator in the admin, in the site's name; shown with a badge."),
+    )
     # Set only by the posting path on a new pending comment, cleared by the sweep that
     # emails moderators about it (comments/notifications.py) or by any status change.
     # Comments made pending another way (restored, imported, admin) never get one.

@@ -1,6 +1,7 @@
 """Comment use-cases that span models or have side effects."""
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from core import audit, caching
+from core.models import SiteSettings
 from core.network import client_ip
 
 from .conf import comment_settings
@@ -34,6 +36,10 @@ CLAIM_FLOOD_SLOT = (
 
 class DuplicateComment(Exception):
     """The same text from the same email is already on this article."""
+
+
+class ReplyRefused(Exception):
+    """The center cannot reply to this comment as it stands (nothing was stored)."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,8 @@ def moderate(comments, status, *, by=None):
     """Move each comment that may go to ``status`` there; return how many moved.
 
     Each move is written to the audit log as done by ``by`` (a user, or None for the
-    site itself), in the same transaction.
+    site itself), in the same transaction. The center's replies to a published comment
+    that moves go to the trash with it.
     """
     return _move(comments, lambda comment: status, by=by, action_of=AUDIT_ACTIONS.get)
 
@@ -316,6 +323,7 @@ def _move(comments, target_of, *, by, action_of):
             target = target_of(comment)
             if not comment.can_move_to(target):
                 continue
+            was_approved = comment.status == Comment.Status.APPROVED
             comment.move_to(target)
             try:
                 with transaction.atomic():
@@ -332,6 +340,8 @@ def _move(comments, target_of, *, by, action_of):
                 # duplicate; that one stays where it is.
                 continue
             audit.record(by, action_of(target), comment)
+            if was_approved:
+                _trash_center_replies(comment, by=by)
             moved += 1
             if target == Comment.Status.APPROVED:
                 approved.append(comment)
@@ -339,8 +349,92 @@ def _move(comments, target_of, *, by, action_of):
     return moved
 
 
+def _trash_center_replies(comment, *, by):
+    """Send the center's published replies to ``comment`` to the trash with it.
+
+    A reply whose comment is not shown would stand alone at the top of the thread
+    (threads.build_threads), and the center's reply is written to one person: out of
+    context it reads oddly, and may name them or hint at a crisis they chose to take
+    back. A moderator can restore it from the trash.
+    """
+    replies = comment.replies.filter(is_center_reply=True, status=Comment.Status.APPROVED)
+    for reply in replies.select_for_update(of=("self",)):
+        reply.move_to(Comment.Status.TRASH)
+        reply.save(update_fields=["status", "previous_status", "status_changed_at"])
+        audit.record(
+            by,
+            audit.Action.COMMENT_TRASHED,
+            reply,
+            _("With comment #%(id)s, which it answers") % {"id": comment.pk},
+        )
+
+
+def center_email():
+    """The address a reply from the center is stored with: the site's sending address,
+    never a moderator's own, so that no staff member's email sits on public replies
+    or turns up in a commenter data request for that moderator."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "center@users.invalid"
+
+
+def post_center_reply(parent, body, *, by, approve_parent=False):
+    """Publish ``body`` as the center's reply to ``parent``; return the reply.
+
+    The reply is approved at once, written in the site's name by the moderator ``by``,
+    threaded under ``parent`` (or its ancestor at the depth cap) and logged, in one
+    transaction; it skips the spam policy, which is for readers. The center replies
+    only under a published comment, so that a reply is never shown without what it
+    answers: a pending ``parent`` is approved with it when ``approve_parent`` is set.
+    Raises ReplyRefused (nothing stored) otherwise, or when the same text is already
+    the center's reply on this article.
+    """
+    site = SiteSettings.load()
+    with transaction.atomic():
+        parent = Comment.objects.select_for_update().get(pk=parent.pk)
+        if parent.status == Comment.Status.PENDING and approve_parent:
+            moderate(Comment.objects.filter(pk=parent.pk), Comment.Status.APPROVED, by=by)
+            parent.refresh_from_db()
+        if parent.status != Comment.Status.APPROVED:
+            raise ReplyRefused(
+                _("Approve the comment before replying: a reply is shown under it.")
+                if parent.status == Comment.Status.PENDING
+                else _("Only a published comment can have a reply. Restore it first.")
+            )
+        reply = Comment(
+            article_id=parent.article_id,
+            parent=attach_point(parent),
+            user=by,
+            author_name=site.site_name,
+            author_email=center_email(),
+            body=body,
+            status=Comment.Status.APPROVED,
+            decided_by=Comment.Rule.STAFF,
+            is_center_reply=True,
+        )
+        try:
+            with transaction.atomic():
+                reply.save()
+        except IntegrityError as error:
+            if "comment_no_duplicates" in str(error):
+                raise ReplyRefused(
+                    _(
+                        "The center already posted this same reply on this article. "
+                        "Change the wording to send it again."
+                    )
+                ) from error
+            raise
+        audit.record(
+            by,
+            audit.Action.COMMENT_CENTER_REPLY,
+            reply,
+            _("In reply to comment #%(id)s") % {"id": parent.pk},
+        )
+        notify_reply_subscribers([reply])
+    return reply
+
+
 def delete_comments(comments, *, by=None, detail=""):
-    """Delete comments for good; their replies move up one level. Return how many.
+    """Delete comments for good; their replies move up one level (the center's go to
+    the trash instead). Return how many.
 
     Each deletion is written to the audit log (as done by ``by``, with ``detail``).
     """
@@ -348,6 +442,7 @@ def delete_comments(comments, *, by=None, detail=""):
     with transaction.atomic():
         rows = comments.select_related("article").select_for_update(of=("self",))
         for comment in rows.order_by("-created_at"):
+            _trash_center_replies(comment, by=by)
             audit.record(by, audit.Action.COMMENT_DELETED, comment, detail)
             comment.delete()
             deleted += 1
@@ -426,10 +521,13 @@ def withdraw_comment(comment):
     with transaction.atomic():
         ReplySubscription.objects.filter(comment=comment).delete()
         _anonymise(comment, remove_text=True)
+        was_approved = comment.status == Comment.Status.APPROVED
         if comment.status != Comment.Status.TRASH:
             comment.move_to(Comment.Status.TRASH)
         comment.is_withdrawn = True
         comment.save()
+        if was_approved:
+            _trash_center_replies(comment, by=None)
     return comment
 
 

@@ -148,6 +148,7 @@ class AuditAction(models.TextChoices):
     COMMENT_TRASHED = "comment_trashed", _("comment trashed")
     COMMENT_RESTORED = "comment_restored", _("comment restored")
     COMMENT_DELETED = "comment_deleted", _("comment deleted")
+    COMMENT_CENTER_REPLY = "comment_center_reply", _("reply posted as the center")
 
 
 class AuditEntry(models.Model):

@@ -319,6 +319,18 @@ def test_a_reply_approved_by_a_moderator_sends_one_email_and_never_again(
     assert len(emails_to(SUBSCRIBER)) == 1
 
 
+def test_the_centers_reply_from_the_admin_sends_one_email(
+    article, subscribed, admin_user, django_capture_on_commit_callbacks
+):
+    comment = subscribed()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = services.post_center_reply(comment, "Thank you for writing.", by=admin_user)
+
+    [email] = emails_to(SUBSCRIBER)
+    assert reply.get_absolute_url() in email.body
+
+
 def test_each_reply_gets_its_own_email(article, subscribed, django_capture_on_commit_callbacks):
     comment = subscribed()
     replies = [
