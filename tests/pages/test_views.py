@@ -141,3 +141,14 @@ def test_a_search_without_matching_pages_shows_no_pages_group(client):
     content = client.get("/search/", {"q": "withdrawal timeline"}).content.decode()
 
     assert "search-site-pages-heading" not in content
+
+
+def test_a_post_gets_the_404_page_or_405_never_a_csrf_refusal():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+
+    assert client.post("/no-such-page/", {"a": "b"}).status_code == 404
+    response = client.post("/about/", {"a": "b"})
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
