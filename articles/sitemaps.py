@@ -1,4 +1,5 @@
-"""sitemap.xml: the home page, the article list, topics and every published article.
+"""sitemap.xml: the home page, the article list, topics, every published article and
+the published site pages (About, Privacy notice...).
 
 Without django.contrib.sites, the sitemap view builds absolute addresses from the
 request's host and scheme (``RequestSite``), like the feeds and canonical links.
@@ -8,6 +9,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils.functional import cached_property
+
+from pages.sitemaps import SitePageSitemap
 
 from .models import Article, Topic
 
@@ -56,4 +59,9 @@ class PageSitemap(Sitemap):
         return self.last_change
 
 
-SITEMAPS = {"pages": PageSitemap, "articles": ArticleSitemap, "topics": TopicSitemap}
+SITEMAPS = {
+    "pages": PageSitemap,
+    "articles": ArticleSitemap,
+    "topics": TopicSitemap,
+    "site_pages": SitePageSitemap,
+}

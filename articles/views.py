@@ -9,6 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView
 
 from core import caching
+from pages.search import matching_pages
 
 from .models import Article, PreviewLink, Reviewer, Topic
 from .previews import banner_for, prepare_for_preview
@@ -199,4 +200,7 @@ def search(request):
             article.snippet = render_snippet(article.summary_snippet)
         context["page_obj"] = page
         context["query_string"] = urlencode({"q": context["searched_for"]})
+        # Site pages (About, Privacy notice...) that match, once, above the first page.
+        if page.number == 1:
+            context["site_pages"] = matching_pages(context["searched_for"])
     return render(request, "articles/search.html", context)

@@ -83,6 +83,7 @@ class SiteSettingsAdmin(SingletonAdmin):
             _("Help"),
             {"fields": ["helpline_name", "helpline_phone", "helpline_text", "emergency_text"]},
         ),
+        (_("Contact"), {"fields": ["contact_email", "contact_phone"]}),
         (_("Footer"), {"fields": ["disclaimer"]}),
     ]
 

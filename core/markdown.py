@@ -126,11 +126,13 @@ def image_references(text: str) -> list[ImageReference]:
     return [reference for _token, reference in _images(_markdown.parse(text, env), env)]
 
 
-def render_markdown(text: str, figure=None) -> str:
+def render_markdown(text: str, figure=None, *, top_heading: int = LOWEST_BODY_HEADING) -> str:
     """Return sanitised HTML for the Markdown ``text`` (empty string for empty text).
 
     ``figure(reference)`` returns the trusted markup for an ``ImageReference`` that
     is alone in its paragraph, or None; any other image is dropped by nh3.
+    ``top_heading`` is the highest heading level the text may use: a page whose only
+    other heading is its <h1> title (a site page) passes 2.
     """
     if not text or not text.strip():
         return ""
@@ -138,7 +140,7 @@ def render_markdown(text: str, figure=None) -> str:
     tokens = _markdown.parse(text, env)
     for token in tokens:
         if token.type in {"heading_open", "heading_close"}:
-            level = max(int(token.tag[1]), LOWEST_BODY_HEADING)
+            level = max(int(token.tag[1]), top_heading)
             token.tag = f"h{level}"
     figures = {}
     if figure is not None:
@@ -152,7 +154,7 @@ def render_markdown(text: str, figure=None) -> str:
     html = _markdown.renderer.render(tokens, _markdown.options, env)
     html = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | {f"h{level}" for level in range(top_heading, 7)},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",

@@ -109,6 +109,18 @@ class SiteSettings(SingletonModel):
             "your prescriber."
         ),
     )
+    # How readers reach the center; the Contact page shows them through placeholders.
+    contact_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("Where readers write to the center, data requests included."),
+    )
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("The center's own number, as readers should see it."),
+    )
 
     class Meta:
         verbose_name = _("site settings")
@@ -130,6 +142,11 @@ class SiteSettings(SingletonModel):
     def helpline_tel(self):
         """The helpline number as a tel: URL target (digits and a leading +)."""
         return "".join(ch for ch in self.helpline_phone if ch.isdigit() or ch == "+")
+
+    @property
+    def contact_tel(self):
+        """The center's number as a tel: URL target (digits and a leading +)."""
+        return "".join(ch for ch in self.contact_phone if ch.isdigit() or ch == "+")
 
 
 class AuditAction(models.TextChoices):

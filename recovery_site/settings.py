@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "core",
     "articles",
     "comments",
+    "pages",
     # Reads articles and comments; nothing imports it.
     "dashboard",
 ]

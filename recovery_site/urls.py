@@ -1,5 +1,6 @@
 """Top-level URL configuration: the apps' URLs (core has the health check, the files
-crawlers and browsers ask for at the root and, when asked, the uploads) and the admin."""
+crawlers and browsers ask for at the root and, when asked, the uploads), the admin, and
+last the site pages at /<slug>/."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +10,8 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("comments/", include("comments.urls")),
     path("admin/", admin.site.urls),
+    # Site pages at /<slug>/: last, so that every other route wins over a page.
+    path("", include("pages.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -142,3 +142,19 @@ def make_threads(article, count):
         )
         for number in range(count - len(threads))
     )
+
+
+def make_page(**overrides):
+    """Create a site page (published, not in the footer unless overridden)."""
+    from pages.models import Page
+
+    number = next(_numbers)
+    fields = {
+        "title": f"Page {number}",
+        "slug": f"page-{number}",
+        "summary": "What this page is for, in a sentence.",
+        "body": "A paragraph of the page.",
+        "is_published": True,
+    }
+    fields.update(overrides)
+    return Page.objects.create(**fields)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from comments.models import Comment
 from core.models import SiteSettings
+from pages.models import footer_links
 from tests.factories import make_article, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +29,20 @@ PAGES = {
     # the article (with its reviewer, stored outline, topics and comment count), related
     # articles, approved comments
     "/articles/the-article/": 3,
-    # any match?, count, page of matches, their sections and FAQs (best passages)
-    "/search/?q=withdrawal": 5,
+    # any match?, count, page of matches, their sections and FAQs (best passages), site
+    # pages
+    "/search/?q=withdrawal": 6,
     # latest articles with their topics
     "/feed/": 2,
-    # count and rows for the articles' and the topics' sections, listing pages
-    "/sitemap.xml": 5,
+    # count and rows for the articles', the topics' and the site pages' sections, listing
+    # pages
+    "/sitemap.xml": 7,
     # the slug, then the slugs it used to have
     "/articles/no-such-article/": 2,
+    # the site page
+    "/about/": 1,
+    # no such site page
+    "/no-such-page/": 1,
 }
 CACHED_PAGES = [
     "/",
@@ -44,6 +51,7 @@ CACHED_PAGES = [
     "/topics/opioids/",
     "/topics/",
     "/articles/the-article/",
+    "/about/",
 ]
 
 
@@ -62,7 +70,9 @@ def site(request, settings):
     for _ in range(4):
         make_article(topics=[opioids])
     make_threads(article, request.param)
+    # Cached singletons read by every page (the header and footer).
     SiteSettings.load()
+    footer_links()
     return article
 
 
@@ -90,7 +100,8 @@ def test_a_cache_miss_costs_what_rendering_does_and_a_hit_costs_nothing(
 ):
     # and, to store the page, when an article next goes public or stops being public
     # (asked again for the article page's body fragment, whose related cards change then)
-    extra = 2 if url == "/articles/the-article/" else 1
+    # (a site page shows no article: nothing to ask)
+    extra = {"/articles/the-article/": 2, "/about/": 0}.get(url, 1)
     with django_assert_num_queries(PAGES[url] + extra):
         miss = client.get(url)
     with django_assert_num_queries(0):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from core.models import SiteSettings
+from pages.models import Page, footer_links
 from tests.factories import (
     make_article,
     make_faq,
@@ -348,6 +349,7 @@ def test_json_ld_needs_no_csp_exception(client):
 
 def test_article_page_query_count_does_not_grow_with_metadata(client, reviewed_article):
     SiteSettings.load()
+    footer_links()
     url = reviewed_article.get_absolute_url()
     before = count_queries(client, url)
     # More FAQs, topics and a reviewer: JSON-LD and social tags use only what the
@@ -398,6 +400,8 @@ def test_sitemap_lists_exactly_the_public_pages(client, time_machine, instant):
     newest = timezone.localdate(max(a.updated_at for a in published)).isoformat()
     expected[base + topic.get_absolute_url()] = newest
     expected[base + "/"] = expected[base + "/articles/"] = expected[base + "/topics/"] = newest
+    for page in Page.objects.published():
+        expected[base + page.get_absolute_url()] = timezone.localdate(page.updated_at).isoformat()
     assert entries == expected
     for absent in (draft, future, empty_topic):
         assert base + absent.get_absolute_url() not in entries
@@ -420,6 +424,7 @@ def count_queries(client, url):
 
 def test_sitemap_query_count_does_not_grow_with_articles(client):
     SiteSettings.load()
+    footer_links()
     topics = [make_topic() for _ in range(3)]
     make_article(topics=topics)
     few = count_queries(client, "/sitemap.xml")

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from core.models import SiteSettings
+from pages.models import footer_links
 from tests.factories import make_article, make_faq, make_reviewer, make_section, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def warm_site_settings():
-    # The settings row is read once and cached; pin query counts for warm pages.
+    # The settings row and the footer's links are read once and cached; pin query
+    # counts for warm pages.
+    footer_links()
     return SiteSettings.load()
 
 
@@ -87,6 +90,7 @@ def test_article_page_query_count_is_fixed(
     related = make_article(topics=list(long_article.topics.all()))
     make_article(topics=list(long_article.topics.all()))
     SiteSettings.load()
+    footer_links()
 
     # the article (with its stored outline, topics and comment count), related
     # articles, approved comments

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from comments.models import Comment
 from core.models import SiteSettings
+from pages.models import footer_links
 from tests.factories import make_article, make_comment, make_threads, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -403,6 +404,7 @@ def test_article_page_query_count_does_not_grow_with_comments(
 ):
     make_threads(article, count)
     SiteSettings.load()
+    footer_links()
 
     # the article (with its outline, topics and comment count), related articles,
     # comments; and, to store the body fragment and then the shared page, when an
@@ -417,6 +419,7 @@ def test_an_author_with_a_pending_comment_costs_one_more_query(
 ):
     post(client, article, comment_post_data())
     SiteSettings.load()
+    footer_links()
 
     # the article, related articles and the next visibility change for the body
     # fragment, the approved comments and the reader's own pending one; the page is
