@@ -21,7 +21,9 @@ count whatever the sentence around them says: they asked for exactly those words
 
 Every pattern reads text in time proportional to its length (see comments/spam.py):
 gaps between words are a bounded number of possessive word runs, and each pattern
-starts with a literal word, so a run of words is scanned from few starting points.
+starts with a plain word (a leading choice of words is split into one pattern per
+word), so a run of words is scanned from few starting points.
+tests/comments/test_spam_linear.py holds bodies crafted against them.
 """
 
 import bisect
