@@ -65,6 +65,8 @@ class Comment(models.Model):
     class Rule(models.TextChoices):
         STAFF = "staff", _("Staff member")
         HONEYPOT = "honeypot", _("Hidden field filled in")
+        # No longer given (a form sent too fast is shown again to be sent once more);
+        # kept so that comments stored under it still say why.
         TOO_FAST = "too_fast", _("Sent too fast")
         BAD_TIMESTAMP = "bad_timestamp", _("Expired or forged form")
         DISALLOWED = "disallowed", _("Disallowed word, email or IP")
@@ -310,37 +312,17 @@ class ModerationLists(SingletonModel):
         help_text=_("One per line: a comment containing any of them waits for a moderator."),
     )
     crisis_keys = models.TextField(
-        _("crisis language"),
+        _("extra crisis phrases"),
         blank=True,
-        default="\n".join(
-            [
-                "suicide",
-                "suicidal",
-                "kill myself",
-                "end my life",
-                "want to die",
-                "don't want to live",
-                "dont want to live",
-                "better off dead",
-                "self-harm",
-                "self harm",
-                "hurt myself",
-                "cutting myself",
-                "overdosing",
-                "overdosed",
-                "took too much",
-                "took too many",
-                "can't breathe",
-                "cant breathe",
-                "not breathing",
-                "won't wake up",
-                "wont wake up",
-                "turning blue",
-            ]
-        ),
         help_text=_(
-            "One per line: a comment containing any of them is held, marked urgent and "
-            "shown first to moderators, and its author sees the helpline at once."
+            "The site already recognises crisis language by itself: explicit and veiled "
+            "talk of suicide, plans and means, self-harm, an overdose happening now, "
+            "slang (kms, unalive) and common misspellings, while leaving alone idioms, "
+            "past experiences, grief and general questions (see the README). Add here, "
+            "one per line, any other word or phrase that must always count: a comment "
+            "containing one is held, marked urgent and shown first to moderators, and "
+            "its author sees the helplines at once. Case, apostrophes and repeated "
+            "letters do not matter."
         ),
     )
 

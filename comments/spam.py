@@ -3,17 +3,20 @@
 Pure functions over plain values, so every rule is testable without a request or a
 database. The rules run in order and the first that decides wins:
 
-1. staff users                                  -> approved
-2. honeypot filled, sent too fast, bad timestamp -> spam
-3. disallowed word, email or IP                 -> spam
-4. moderation word, too many links, contact
-   details (phone, messaging handle, wallet)    -> pending
-5. crisis language                              -> pending, urgent
-6. name and email of an approved commenter      -> approved (if trusted)
-7. otherwise                                    -> pending (or approved by setting)
+1. honeypot filled, expired or forged form       -> spam    (staff skip 1 and 2)
+2. disallowed word, email or IP                  -> spam
+3. crisis language (comments/crisis.py, plus the
+   moderators' own phrases)                      -> pending, urgent
+4. staff users                                   -> approved
+5. moderation word, too many links, contact
+   details (phone, messaging handle, wallet)     -> pending
+6. name and email of an approved commenter       -> approved (if trusted)
+7. otherwise                                     -> pending (or approved by setting)
 
-Crisis language also marks a comment held by rule 4 as urgent: a person in crisis
-who leaves a phone number must not wait at the back of the queue.
+Crisis language is looked for in every comment, whoever writes it, before any rule
+that publishes: a comment that may come from a person in danger is read by a
+moderator first, never published by a rule. A form sent faster than a person writes
+is not a rule here: the view shows it again to be sent once more (comments/views.py).
 """
 
 import functools
@@ -22,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import crisis
 from .models import Comment
 
 Status = Comment.Status
@@ -68,6 +72,11 @@ CONTACT_PATTERNS = [
 ]
 
 
+# Timestamp problems that make a comment spam without a word to its sender: a form
+# replayed days later, or one whose signature was made up.
+BAD_TIMESTAMPS = {"expired", "forged"}
+
+
 @dataclass(frozen=True)
 class Submission:
     """What the policy looks at: the comment and facts gathered about its sending."""
@@ -79,8 +88,7 @@ class Submission:
     ip_address: str | None = None
     is_staff: bool = False
     honeypot: str = ""
-    # None when the signed form timestamp checked out; else "too_fast", "expired"
-    # or "forged".
+    # "expired" or "forged" when the signed form timestamp did not check out.
     timestamp_problem: str | None = None
     # Name and email both match an already approved comment. May be a function
     # returning it (a database query), called only if the policy gets to rule 6.
@@ -93,6 +101,7 @@ class Policy:
 
     disallowed: list = field(default_factory=list)
     moderation: list = field(default_factory=list)
+    # Moderators' own crisis phrases, on top of what comments/crisis.py finds.
     crisis: list = field(default_factory=list)
     max_links: int = 2
     trust_previously_approved: bool = True
@@ -108,26 +117,24 @@ class Decision:
 
 def decide(submission: Submission, policy: Policy) -> Decision:
     """Apply the moderation policy to ``submission``; return the first rule's decision."""
+    if not submission.is_staff:
+        if submission.honeypot.strip():
+            return Decision(Status.SPAM, Rule.HONEYPOT)
+        if submission.timestamp_problem in BAD_TIMESTAMPS:
+            return Decision(Status.SPAM, Rule.BAD_TIMESTAMP)
+        if is_disallowed(submission, policy.disallowed):
+            return Decision(Status.SPAM, Rule.DISALLOWED)
+    if crisis.is_crisis(submission.body, policy.crisis):
+        return Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
     if submission.is_staff:
         return Decision(Status.APPROVED, Rule.STAFF)
-    if submission.honeypot.strip():
-        return Decision(Status.SPAM, Rule.HONEYPOT)
-    if submission.timestamp_problem == "too_fast":
-        return Decision(Status.SPAM, Rule.TOO_FAST)
-    if submission.timestamp_problem:
-        return Decision(Status.SPAM, Rule.BAD_TIMESTAMP)
-    if is_disallowed(submission, policy.disallowed):
-        return Decision(Status.SPAM, Rule.DISALLOWED)
 
-    in_crisis = contains_any(submission.body, policy.crisis)
     if contains_any(_all_text(submission), policy.moderation):
-        return Decision(Status.PENDING, Rule.MODERATION_WORDS, is_urgent=in_crisis)
+        return Decision(Status.PENDING, Rule.MODERATION_WORDS)
     if count_links(submission.body) > policy.max_links:
-        return Decision(Status.PENDING, Rule.TOO_MANY_LINKS, is_urgent=in_crisis)
+        return Decision(Status.PENDING, Rule.TOO_MANY_LINKS)
     if has_contact_details(submission.body):
-        return Decision(Status.PENDING, Rule.CONTACT_DETAILS, is_urgent=in_crisis)
-    if in_crisis:
-        return Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
+        return Decision(Status.PENDING, Rule.CONTACT_DETAILS)
     if policy.trust_previously_approved and _has_approved_history(submission):
         return Decision(Status.APPROVED, Rule.TRUSTED_AUTHOR)
     status = Status.APPROVED if policy.approve_by_default else Status.PENDING

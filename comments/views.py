@@ -48,6 +48,8 @@ def _post_comment(request, slug):
         return _show_again(request, article, form, status=403, problem=_("Comments are closed."))
     if not form.is_valid():
         return _show_again(request, article, form, status=400)
+    if _sent_too_fast(form, request.user):
+        return _show_again_to_check(request, article)
 
     info = services.request_info(request)
     if not request.user.is_staff and services.is_flooding(info.ip_address):
@@ -102,6 +104,28 @@ def _post_comment(request, slug):
     if not form.is_logged_in:
         remember_or_forget_details(response, form)
     return response
+
+
+def _sent_too_fast(form, user):
+    """Whether the form came back sooner after it was shown than a person writes a
+    comment. A filled honeypot is a robot's whatever the time (silent spam), and staff
+    are never held up."""
+    if form.cleaned_data.get("fax_number", "").strip() or user.is_staff:
+        return False
+    return timestamp_problem(form.cleaned_data.get("timestamp")) == "too_fast"
+
+
+def _show_again_to_check(request, article):
+    """The comment, as typed, for its author to check and send again (nothing stored).
+
+    422: the form is fine but cannot be taken yet. Its new timestamp starts now, so
+    the next press counts from the moment the author saw it again.
+    """
+    data = request.POST.copy()
+    data["timestamp"] = sign_timestamp()
+    form = CommentForm(data, article=article, user=request.user)
+    problem = _("Please check your comment and press Post Comment again.")
+    return _show_again(request, article, form, status=422, problem=problem)
 
 
 @never_cache
@@ -194,7 +218,11 @@ def comment_location(comment):
         return f"{url}#comments"
     page = comment.earlier_threads() // comment_settings.COMMENTS_PER_PAGE + 1
     query = f"?cpage={page}" if page > 1 else ""
-    return f"{url}{query}#{comment.anchor}"
+    # The author of an urgent comment lands on the help under it, which takes focus.
+    anchor = comment.anchor
+    if comment.is_urgent and comment.status == Comment.Status.PENDING:
+        anchor = f"{anchor}-help"
+    return f"{url}{query}#{anchor}"
 
 
 def _announce(request, comment):
@@ -209,6 +237,20 @@ def _announce(request, comment):
         messages.success(request, _("Thank you. Your comment has been received."))
         return
     withdraw_url = services.withdraw_url(comment)
+    if comment.is_urgent:
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="tel:988">{}</a>, <a href="sms:988">{}</a>; <a href="tel:911">{}</a>',
+                _(
+                    "Help is there right now if you are thinking about suicide or hurting "
+                    "yourself, or someone may be overdosing:"
+                ),
+                _("call 988"),
+                _("text 988"),
+                _("in an emergency, call 911"),
+            ),
+        )
     messages.success(
         request,
         format_html(

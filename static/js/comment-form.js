@@ -41,7 +41,7 @@
 
     if ("IntersectionObserver" in window) {
       // One screen ahead: the signed time starts a little before the form shows, so
-      // that a quick "Thank you" is not taken for a robot's (the "too fast" rule).
+      // that a quick comment is not sent back to be pressed again (the "too fast" check).
       var observer = new IntersectionObserver(
         function (entries) {
           if (entries.some(function (entry) { return entry.isIntersecting; })) {

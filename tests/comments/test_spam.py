@@ -21,7 +21,7 @@ Rule = Comment.Rule
 
 def default_entries(field_name):
     """The list moderators start with, as shipped in the model field's default."""
-    return ModerationLists._meta.get_field(field_name).default.splitlines()
+    return ModerationLists().__dict__[field_name].splitlines()
 
 
 DISALLOWED = ["viagra", "spammer@example.com", "cheap-pills", "198.51.100.23", "203.0.113.0/24"]
@@ -38,24 +38,31 @@ def decided(body=ORDINARY, policy=POLICY, **fields):
     return decide(Submission(body=body, **fields), policy)
 
 
-def test_the_shipped_lists_are_not_empty():
+def test_the_shipped_lists_are_not_empty_but_crisis_language_needs_no_list():
     # The tests below lean on these defaults; make sure they are really there.
-    assert "suicidal" in POLICY.crisis and "can't breathe" in POLICY.crisis
     assert "for sale" in POLICY.moderation and "plug" in POLICY.moderation
+    # comments/crisis.py knows crisis language; the list holds moderators' additions.
+    assert POLICY.crisis == []
 
 
-# --- 1. Staff ----------------------------------------------------------------------------
+# --- Staff ------------------------------------------------------------------------------
 
 
 def test_staff_are_approved_even_with_honeypot_links_and_disallowed_words():
     decision = decided(
-        body=f"viagra {THREE_LINKS} call 555-123-4567, I feel suicidal",
+        body=f"viagra {THREE_LINKS} call 555-123-4567, see you at group",
         is_staff=True,
         honeypot="filled by a robot",
         timestamp_problem="forged",
     )
 
     assert decision == Decision(Status.APPROVED, Rule.STAFF, is_urgent=False)
+
+
+def test_a_staff_members_crisis_language_is_held_as_urgent_not_published():
+    decision = decided(body="Some days I feel nobody would miss me.", is_staff=True)
+
+    assert decision == Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
 
 
 # --- 2. Honeypot and form timestamp -------------------------------------------------------
@@ -76,10 +83,9 @@ def test_a_honeypot_of_only_whitespace_counts_as_empty():
     assert decided(honeypot="  \n").rule == Rule.DEFAULT
 
 
-def test_a_form_sent_too_fast_is_spam():
-    decision = decided(body="viagra", timestamp_problem="too_fast")
-
-    assert decision == Decision(Status.SPAM, Rule.TOO_FAST)
+def test_a_form_sent_too_fast_is_not_spam_to_the_policy():
+    # The view shows such a form again instead (tests/comments/test_views.py).
+    assert decided(timestamp_problem="too_fast") == Decision(Status.PENDING, Rule.DEFAULT)
 
 
 @pytest.mark.parametrize("problem", ["expired", "forged"])
@@ -306,8 +312,13 @@ def test_crisis_language_is_held_and_urgent(body):
     assert decided(body=body) == Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
 
 
-def test_crisis_language_beats_a_trusted_author():
-    decision = decided(body="I want to die", has_approved_history=True)
+@pytest.mark.parametrize(
+    "body", ["Some days I feel nobody would miss me", "end it all", "kms", "suicde"]
+)
+def test_crisis_language_beats_a_trusted_author_and_approve_by_default(body):
+    policy = Policy(approve_by_default=True)
+
+    decision = decided(body=body, policy=policy, has_approved_history=True)
 
     assert decision == Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
 
@@ -320,16 +331,35 @@ def test_crisis_language_matches_whole_words_only():
 
 
 @pytest.mark.parametrize(
-    ("body", "rule"),
+    "body",
     [
-        ("I want to die. Please call me on 555-123-4567", Rule.CONTACT_DETAILS),
-        ("I want to die, my plug is gone", Rule.MODERATION_WORDS),
-        (f"I want to die. {THREE_LINKS}", Rule.TOO_MANY_LINKS),
+        "I want to die. Please call me on 555-123-4567",
+        "I want to die, my plug is gone",
+        f"I want to die. {THREE_LINKS}",
     ],
     ids=["contact-details", "moderation-word", "too-many-links"],
 )
-def test_crisis_language_marks_a_comment_held_by_rule_4_urgent(body, rule):
-    assert decided(body=body) == Decision(Status.PENDING, rule, is_urgent=True)
+def test_crisis_language_comes_before_the_rules_that_hold(body):
+    # A person in crisis who leaves a phone number must not wait at the back of the queue.
+    assert decided(body=body) == Decision(Status.PENDING, Rule.CRISIS, is_urgent=True)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"honeypot": "x"}, {"timestamp_problem": "forged"}, {"body": "viagra, I want to die"}],
+    ids=["honeypot", "forged-form", "disallowed"],
+)
+def test_spam_rules_still_come_before_crisis_language(fields):
+    decision = decided(**{"body": "I want to die", **fields})
+
+    assert decision.status == Status.SPAM and not decision.is_urgent
+
+
+def test_moderators_phrases_count_on_top_of_the_detector():
+    policy = Policy(crisis=["Blue Heron"])
+
+    assert decided(body="Meet me at the blue heron tonight", policy=policy).is_urgent
+    assert not decided(body="Meet me at the blue heron tonight").is_urgent
 
 
 # --- 6. Trusted authors, 7. default -------------------------------------------------------
@@ -352,7 +382,7 @@ def test_by_default_a_comment_waits_for_moderation():
 
 
 def test_a_setting_approves_by_default_but_still_holds_suspicious_comments():
-    policy = Policy(crisis=POLICY.crisis, approve_by_default=True)
+    policy = Policy(approve_by_default=True)
 
     assert decided(policy=policy) == Decision(Status.APPROVED, Rule.DEFAULT)
     assert decided(policy=policy, body="text me").status == Status.PENDING

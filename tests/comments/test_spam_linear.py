@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from comments.crisis import findings
 from comments.spam import (
     CONTACT_PATTERNS,
     URL_IN_TEXT,
@@ -71,6 +72,21 @@ ADVERSARIAL_BODIES = [
     (repeat("a "), "phrases: short words"),
     (repeat("cheap "), "phrases: prefixes of a listed phrase"),
     (repeat("\u2019"), "phrases: apostrophes to fold"),
+    (repeat("\n"), "crisis: line breaks"),
+    (repeat("\n \n"), "crisis: blank lines"),
+    (repeat("a1"), "crisis: leetspeak"),
+    (repeat("a!"), "crisis: leetspeak that could end sentences"),
+    (repeat("ab"), "crisis: one long word"),
+    (repeat("xkill myself"), "crisis: matches inside words"),
+    (repeat("pills "), "crisis: a word before a gap"),
+    ("pills " + repeat("ab "), "crisis: a gap over many words"),
+    (repeat("nobody would "), "crisis: almost 'nobody would miss me'"),
+    (repeat("hope i "), "crisis: almost 'hope I don't wake up'"),
+    (repeat("he "), "crisis: subjects without a verb"),
+    (repeat("took too "), "crisis: almost 'took too much'"),
+    (repeat("1 kms "), "crisis: kilometres"),
+    (repeat("suici"), "crisis: almost 'suicide'"),
+    (repeat("ago tonight "), "crisis: guards and present words"),
 ]
 
 PHRASES = ["cheap pills", "buy now", "call me", "i want to die", "can't go on"]
@@ -93,6 +109,7 @@ RULES = {
     "links": count_links,
     "link pattern": URL_IN_TEXT.findall,
     "phrases": lambda body: contains_any(body, PHRASES),
+    "crisis language": lambda body: findings(body, PHRASES),
     "whole policy": lambda body: decide(
         Submission(body=body, author_name=body[:100], author_url=body[:200]),
         Policy(disallowed=PHRASES, moderation=PHRASES, crisis=PHRASES),

@@ -58,8 +58,8 @@ def normalised(html):
 @pytest.fixture
 def site():
     settings = SiteSettings.load()
-    settings.emergency_text = "In an emergency call 911 <now> & stay."
     settings.helpline_name = "Helpline <24/7>"
+    settings.helpline_text = "Free <and> confidential & kind."
     settings.save()
     return settings
 
@@ -109,7 +109,7 @@ def test_names_addresses_and_texts_are_escaped(thread, site):
     assert '<a href="https://a.org/x" rel="nofollow ugc noopener">https://a.org/x</a>.' in html
     assert 'href="/comments/withdraw/token-' in html and "?a=1&amp;b=&lt;2&gt;" in html
     assert "Helpline &lt;24/7&gt;" in html
-    assert "In an emergency call 911 &lt;now&gt; &amp; stay." in html
+    assert "Free &lt;and&gt; confidential &amp; kind." in html
 
 
 def test_only_own_pending_comments_say_they_await_moderation(thread, site):
