@@ -45,7 +45,7 @@ def keep_moderators_phrases(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("comments", "0006_flood_slot"),
+        ("comments", "0008_center_reply"),
     ]
 
     operations = [
