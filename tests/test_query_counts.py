@@ -28,7 +28,8 @@ PAGES = {
     # the article (with its reviewer, stored outline, topics and comment count), related
     # articles, approved comments
     "/articles/the-article/": 3,
-    # any match?, count, page of matches, their sections and FAQs (best passages)
+    # synonym groups (cached when pages are), count, page of matches, their sections
+    # and FAQs (best passages)
     "/search/?q=withdrawal": 5,
     # latest articles with their topics
     "/feed/": 2,
