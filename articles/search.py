@@ -336,10 +336,14 @@ def best_passages(articles, terms):
 ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]\x03]*$")
 STARTS_SENTENCE = re.compile(r"[\x02\"'“‘(\[]*[A-Z0-9]")
 MARKED = re.compile(r"\x02([^\x02\x03]*)\x03")
+ENDS_LINE = re.compile(r"[.!?:;…][\"'”’)\]\x03]*$")
+LINE_END = "·"
 
 
 def sentences_of(text):
-    """The sentences of ``text`` (each a list of words); a line is at least one."""
+    """The sentences of ``text``, each a list of words; a line (a paragraph, a list
+    item, a heading) is at least one. A line that ends without punctuation ends with
+    a "·", so that list items joined in a snippet do not run together."""
     sentences = []
     for line in text.split("\n"):
         words = line.split()
@@ -351,6 +355,8 @@ def sentences_of(text):
                 sentences.append(current)
                 current = []
         if current:
+            if not ENDS_LINE.search(current[-1]):
+                current.append(LINE_END)
             sentences.append(current)
     return sentences
 
@@ -383,6 +389,8 @@ def make_snippet(highlighted):
                 words += following[: SNIPPET_MIN_WORDS - len(words)]
                 cut_after = True
             break
+    if words[-1] == LINE_END:
+        words.pop()
     text = " ".join(words)
     return render_snippet(("…" if cut_before else "") + text + ("…" if cut_after else ""))
 

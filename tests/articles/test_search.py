@@ -274,7 +274,7 @@ def test_snippets_show_the_rendered_text_without_markdown(client):
 
     results = result_list(search(client, "joining helpline peer"))
 
-    assert "<mark>joining</mark> a mutual-help group" in results
+    assert "<mark>joining</mark> a mutual-help group · calling" in results
     assert "calling the national <mark>helpline</mark>" in results
     for markup in ("- ", "**", "](", "samhsa.gov", "image:", "![", "&gt;", "_Peer"):
         assert markup not in results
@@ -321,6 +321,8 @@ def test_a_snippet_cut_inside_a_sentence_says_so(client):
         ("See e.g. the \x02dose\x03 chart.", "See e.g. the <mark>dose</mark> chart."),
         # Lines (paragraphs, list items) are sentences too.
         ("first item\n\x02second\x03 item", "<mark>second</mark> item"),
+        # List items read apart, even without their own punctuation.
+        ("Then:\n\x02take\x03 it\nwait\nAsk.", "<mark>take</mark> it · wait · Ask."),
         # A mark cut open is closed; a stray one is dropped; the text is escaped.
         ("<b>\x03 \x02x", "&lt;b&gt; <mark>x</mark>"),
         ("", ""),
