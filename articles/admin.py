@@ -287,6 +287,8 @@ class ArticleAdmin(
             or any(f.has_changed() for f in formsets)
             or self.is_restoring(request)
         ):
+            if self.is_restoring(request):
+                form.instance.refresh_readable_text()
             form.instance.refresh_outline()
             if self.is_restoring(request):
                 form.instance.refresh_topic_rows()

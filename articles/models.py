@@ -745,6 +745,19 @@ class Article(PictureModel):
             reading_minutes=self.reading_minutes,
         )
 
+    def refresh_readable_text(self):
+        """Store the readable text of the article's sections and FAQs again where it
+        does not match their stored HTML: a restored revision may be older than the
+        text (django-reversion writes rows without calling ``save()``)."""
+        for model, html_field, text_field in (
+            (Section, "body_html", "body_text"),
+            (FAQ, "answer_html", "answer_text"),
+        ):
+            for row in model.objects.filter(article=self).only("pk", html_field, text_field):
+                text = readable_text(getattr(row, html_field))
+                if text != getattr(row, text_field):
+                    model.objects.filter(pk=row.pk).update(**{text_field: text})
+
     @property
     def hero_picture(self):
         """The hero's ``<picture>`` sources (a ``Picture``), or None without renditions."""
