@@ -202,6 +202,7 @@ def item_query(item):
 
 
 def combine(queries, connector):
+    """``queries`` joined by ``connector``: "&" (all must match) or "|" (any)."""
     combined = queries[0]
     for query in queries[1:]:
         combined = combined | query if connector == "|" else combined & query
@@ -460,8 +461,13 @@ def suggest(text, terms):
     use, or None when nothing better is found. Words of a synonym the query matched
     (``terms``, its ``SearchTerms``) are never replaced. One query, with pg_trgm."""
     words = re.findall(r"\w+", text.lower())[:6]
-    kept = KEPT_WORDS | terms.synonym_words
-    asked = [word for word in words if len(word) >= 3 and word not in kept]
+    asked = [
+        word
+        for word in words
+        if len(word) >= 3
+        and word not in KEPT_WORDS
+        and not set(synonym_key(word)) <= terms.synonym_words
+    ]
     if not asked:
         return None
     with connection.cursor() as cursor:
