@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
@@ -35,6 +36,7 @@ from .models import (
     LibraryImage,
     PublicationState,
     Reviewer,
+    SearchSynonym,
     Section,
     Topic,
     render_body,
@@ -285,6 +287,8 @@ class ArticleAdmin(
             or any(f.has_changed() for f in formsets)
             or self.is_restoring(request)
         ):
+            if self.is_restoring(request):
+                form.instance.refresh_readable_text()
             form.instance.refresh_outline()
             if self.is_restoring(request):
                 form.instance.refresh_topic_rows()
@@ -398,6 +402,17 @@ class AllowedPhraseAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
     list_display = ["phrase"]
     search_fields = ["phrase"]
     ordering = ["phrase"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+    """Groups of words readers use for the same thing; site search uses a change at
+    once (the cached groups are keyed by a generation bumped on every save)."""
+
+    list_display = ["__str__", "updated_at"]
+    search_fields = ["terms"]
+    ordering = ["terms"]
+    formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 6})}}
 
 
 @admin.register(Topic)

@@ -2,7 +2,10 @@
 
 import calendar
 import math
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -19,7 +22,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from reversion import register as register_revisions
 
-from core.markdown import count_words, image_references, render_markdown
+from core.markdown import count_words, image_references, readable_text, render_markdown
 
 from .content_checks import article_problems
 from .renditions import (
@@ -742,6 +745,19 @@ class Article(PictureModel):
             reading_minutes=self.reading_minutes,
         )
 
+    def refresh_readable_text(self):
+        """Store the readable text of the article's sections and FAQs again where it
+        does not match their stored HTML: a restored revision may be older than the
+        text (django-reversion writes rows without calling ``save()``)."""
+        for model, html_field, text_field in (
+            (Section, "body_html", "body_text"),
+            (FAQ, "answer_html", "answer_text"),
+        ):
+            for row in model.objects.filter(article=self).only("pk", html_field, text_field):
+                text = readable_text(getattr(row, html_field))
+                if text != getattr(row, text_field):
+                    model.objects.filter(pk=row.pk).update(**{text_field: text})
+
     @property
     def hero_picture(self):
         """The hero's ``<picture>`` sources (a ``Picture``), or None without renditions."""
@@ -943,6 +959,9 @@ class Section(OrderedChild):
         validators=[validate_library_images],
     )
     body_html = models.TextField(editable=False, default="")
+    # What readers read of the body, without markup or pictures: search snippets and
+    # "Did you mean" words come from it, never from the Markdown source.
+    body_text = models.TextField(editable=False, default="")
     word_count = models.PositiveIntegerField(editable=False, default=0)
 
     class Meta:
@@ -987,8 +1006,10 @@ class Section(OrderedChild):
             raise ValidationError({"anchor": ValidationError(message, code="reserved_anchor")})
 
     def render_body(self):
-        """Fill ``body_html`` and ``word_count`` from the Markdown, without saving."""
+        """Fill ``body_html``, ``body_text`` and ``word_count`` from the Markdown,
+        without saving."""
         self.body_html = render_body(self.body)
+        self.body_text = readable_text(self.body_html)
         self.word_count = count_words(self.heading + " " + self.body)
 
 
@@ -1010,6 +1031,8 @@ class FAQ(OrderedChild):
         validators=[validate_library_images],
     )
     answer_html = models.TextField(editable=False, default="")
+    # The answer as readers read it, for search (see Section.body_text).
+    answer_text = models.TextField(editable=False, default="")
 
     class Meta:
         ordering = ["position"]
@@ -1040,8 +1063,9 @@ class FAQ(OrderedChild):
         return f"faq-{self.pk}" if self.pk else f"faq-new-{self.position}"
 
     def render_answer(self):
-        """Fill ``answer_html`` from the Markdown, without saving."""
+        """Fill ``answer_html`` and ``answer_text`` from the Markdown, without saving."""
         self.answer_html = render_body(self.answer)
+        self.answer_text = readable_text(self.answer_html)
 
 
 class PreviewLinkQuerySet(models.QuerySet):
@@ -1242,3 +1266,107 @@ class AllowedPhrase(models.Model):
 
     def __str__(self):
         return self.phrase
+
+
+# Words of a synonym term or a query, compared: case, accents of the same letter and
+# a final plural "s" aside ("Opioid Use Disorders" is "opioid use disorder").
+SYNONYM_WORD = re.compile(r"\w+")
+
+
+def synonym_key(text):
+    """The words of ``text`` as synonym terms are compared: a tuple, empty when
+    ``text`` has none."""
+    words = SYNONYM_WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return tuple(
+        word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        for word in words
+    )
+
+
+def split_terms(text):
+    """The terms written in ``text`` (one a line or separated by commas), spaces
+    tidied, each once, in order."""
+    terms = {}
+    for part in re.split(r"[,\n]", text or ""):
+        term = " ".join(part.split())
+        if synonym_key(term):
+            terms.setdefault(synonym_key(term), term)
+    return list(terms.values())
+
+
+class SearchSynonymQuerySet(models.QuerySet):
+    def term_lists(self):
+        """Every group's terms, as lists of strings (what site search caches)."""
+        return [split_terms(terms) for terms in self.order_by("pk").values_list("terms", flat=True)]
+
+
+class SearchSynonym(models.Model):
+    """Words and phrases readers use for the same thing: a search for one of them
+    finds articles using any of them ("Suboxone" finds buprenorphine)."""
+
+    MAX_TERM_WORDS = 6
+
+    terms = models.TextField(
+        _("terms"),
+        help_text=_(
+            "Two or more words or phrases that mean the same thing, one per line or "
+            "separated by commas, e.g. “buprenorphine, Suboxone, Subutex”. A search for "
+            "any of them finds all of them. Only add true equivalents: a search for a "
+            "broader or a different thing should not widen to this group."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SearchSynonymQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = _("search synonym group")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self):
+        return " / ".join(self.term_list)
+
+    def get_absolute_url(self):
+        # The site's search for the group's first term: what it finds is what readers
+        # get for any of them.
+        return f"{reverse('articles:search')}?{urlencode({'q': self.term_list[0]})}"
+
+    @property
+    def term_list(self):
+        return split_terms(self.terms)
+
+    def clean(self):
+        terms = self.term_list
+        errors = []
+        if len(terms) < 2:
+            message = _("Write at least two different terms, one per line or separated by commas.")
+            errors.append(ValidationError(message, code="too_few_terms"))
+        for term in terms:
+            if len(synonym_key(term)) > self.MAX_TERM_WORDS:
+                message = _("“%(term)s” is too long: a term has at most %(count)s words.")
+                errors.append(
+                    ValidationError(
+                        message,
+                        code="term_too_long",
+                        params={"term": term, "count": self.MAX_TERM_WORDS},
+                    )
+                )
+        keys = {synonym_key(term): term for term in terms}
+        for other in SearchSynonym.objects.exclude(pk=self.pk):
+            for term in other.term_list:
+                if synonym_key(term) in keys:
+                    message = _(
+                        "“%(term)s” is already in the group “%(group)s”: a term can be in "
+                        "one group only. Add the other terms to that group instead."
+                    )
+                    errors.append(
+                        ValidationError(
+                            message,
+                            code="term_in_other_group",
+                            params={"term": keys[synonym_key(term)], "group": other},
+                        )
+                    )
+        if errors:
+            raise ValidationError({"terms": errors})
+        self.terms = "\n".join(terms)

@@ -11,7 +11,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from core import caching
 
-from .models import FAQ, Article, Reviewer, Section, Topic
+from .models import FAQ, Article, Reviewer, SearchSynonym, Section, Topic
+from .search import SYNONYMS
 
 # Set while writes are made only to be rolled back (the admin's restore page writes
 # a revision into the rows to build its form, then undoes it): nothing changed.
@@ -32,6 +33,12 @@ def writes_undone():
 def content_changed(sender, **kwargs):
     if not _writes_undone.get():
         caching.bump(caching.CONTENT)
+
+
+def synonyms_changed(sender, **kwargs):
+    # Searches read the groups from the cache under this generation: a new one makes
+    # every process read the table again at its next search.
+    caching.bump(SYNONYMS)
 
 
 def article_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -76,6 +83,10 @@ def connect():
         uid = f"articles.caching.{model._meta.model_name}"
         post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    post_save.connect(synonyms_changed, sender=SearchSynonym, dispatch_uid="articles.synonyms.save")
+    post_delete.connect(
+        synonyms_changed, sender=SearchSynonym, dispatch_uid="articles.synonyms.delete"
+    )
     through = Article.topics.through
     m2m_changed.connect(
         remember_articles_before_clear, sender=through, dispatch_uid="articles.topics.pre"

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -13,7 +12,7 @@ from pages.search import matching_pages
 
 from .models import Article, PreviewLink, Reviewer, Topic
 from .previews import banner_for, prepare_for_preview
-from .search import best_passages, clean_query, matching_articles, render_snippet, suggest
+from .search import clean_query, search_articles
 
 HOME_FEATURED_COUNT = 3
 HOME_LATEST_COUNT = 6
@@ -187,20 +186,19 @@ def search(request):
     query = clean_query(request.GET.get("q", ""))
     context = {"query": query, "suggestion": None, "searched_for": query.text}
     if query.is_searchable:
-        results = matching_articles(query.text)
-        if not results.exists():
-            suggestion = suggest(query.text)
-            if suggestion and matching_articles(suggestion).exists():
-                context["suggestion"] = context["searched_for"] = suggestion
-                results = matching_articles(suggestion)
-        page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-        passages = best_passages(page.object_list, context["searched_for"])
-        for article in page.object_list:
-            article.passage = passages.get(article.pk)
-            article.snippet = render_snippet(article.summary_snippet)
-        context["page_obj"] = page
-        context["query_string"] = urlencode({"q": context["searched_for"]})
+        found = search_articles(
+            query.text,
+            page_number=request.GET.get("page"),
+            per_page=SEARCH_RESULTS_PER_PAGE,
+        )
+        context.update(
+            page_obj=found.page,
+            searched_for=found.searched_for,
+            suggestion=found.suggestion,
+            other_names=found.other_names,
+            query_string=urlencode({"q": found.searched_for}),
+        )
         # Site pages (About, Privacy notice...) that match, once, above the first page.
-        if page.number == 1:
-            context["site_pages"] = matching_pages(context["searched_for"])
+        if found.page.number == 1:
+            context["site_pages"] = matching_pages(found.searched_for)
     return render(request, "articles/search.html", context)

@@ -14,6 +14,7 @@ so nothing an editor writes reaches the picture's attributes but escaped alt tex
 import re
 import secrets
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -168,3 +169,57 @@ def render_markdown(text: str, figure=None, *, top_heading: int = LOWEST_BODY_HE
 def count_words(text: str) -> int:
     """Return the number of words in ``text`` (Markdown source is close enough)."""
     return len(text.split())
+
+
+# Elements whose text stands on a line of its own in ``readable_text``.
+_BLOCKS = {
+    "blockquote",
+    "br",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "p",
+    "pre",
+    "tr",
+}
+# Controls other than line breaks: search marks its highlights with two of them.
+_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+        self.figure_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "figure":
+            self.figure_depth += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+        elif tag in {"td", "th"}:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self.figure_depth = max(0, self.figure_depth - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.figure_depth:
+            self.parts.append(data)
+
+
+def readable_text(html: str) -> str:
+    """Return the text readers see in sanitised ``html``: no markup, entities decoded,
+    each paragraph, list item or heading on a line of its own, pictures left out."""
+    collector = _TextCollector()
+    collector.feed(html or "")
+    collector.close()
+    text = _CONTROLS.sub(" ", "".join(collector.parts))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -29,8 +29,8 @@ PAGES = {
     # the article (with its reviewer, stored outline, topics and comment count), related
     # articles, approved comments
     "/articles/the-article/": 3,
-    # any match?, count, page of matches, their sections and FAQs (best passages), site
-    # pages
+    # synonym groups (cached when pages are), count, page of matches, their sections
+    # and FAQs (best passages), site pages
     "/search/?q=withdrawal": 6,
     # latest articles with their topics
     "/feed/": 2,

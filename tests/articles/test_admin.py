@@ -80,6 +80,7 @@ def test_editors_group_has_exactly_the_article_permissions_and_reads_the_audit_l
             "libraryimage",
             "languageguidance",
             "allowedphrase",
+            "searchsynonym",
         )
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings", "view_auditentry"}

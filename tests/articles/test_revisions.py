@@ -2,6 +2,7 @@
 and recovered, by editors only."""
 
 import html.parser
+import json
 from io import StringIO
 
 import pytest
@@ -566,3 +567,23 @@ def test_editors_need_no_permission_beyond_the_article_ones():
 def test_compare_of_identical_contents_has_no_changes(article):
     content = ArticleContent.from_article(article)
     assert not compare(content, content).has_changes
+
+
+def test_restoring_a_revision_without_readable_text_stores_it_again(client, article):
+    # A revision recorded before sections and FAQs kept their readable text.
+    first = revisions_of(article).get()
+    for version in first.version_set.all():
+        data = json.loads(version.serialized_data)
+        for row in data:
+            row["fields"].pop("body_text", None)
+            row["fields"].pop("answer_text", None)
+        version.serialized_data = json.dumps(data)
+        version.save()
+
+    shown = client.get(restore_url(article, first))
+    assert client.post(restore_url(article, first), form_data(shown)).status_code == 302
+
+    section = article.sections.get(position=1)
+    faq = article.faqs.get(position=1)
+    assert section.body_text == "Paragraph of section 1 with bold text."
+    assert faq.answer_text == "Answer 1."

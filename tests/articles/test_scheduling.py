@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, PublicationState
-from articles.search import matching_articles
+from articles.search import matching_articles, read_query
 from tests.articles.test_admin import make_staff
 from tests.factories import make_article, make_topic
 
@@ -71,7 +71,7 @@ def test_expired_articles_leave_search_and_related_cards(articles):
     reader = make_article(title="Reading now", topics=[topic])
 
     assert [card.title for card in reader.related_articles()] == ["A public one"]
-    assert list(matching_articles("expired")) == []
+    assert list(matching_articles(read_query("expired"))) == []
 
 
 def test_unpublishing_before_publishing_is_refused(articles):

@@ -83,7 +83,8 @@ def test_snippets_highlight_the_match_and_escape_the_source(client):
 
     assert "<mark>Insomnia</mark> is common" in content
     assert "<script>alert" not in content
-    assert "alert(&#x27;x&#x27;)" in content  # PostgreSQL drops the tag; text is escaped
+    # Markdown shows the tag as text (typographic quotes and all); it is escaped.
+    assert "&lt;script&gt;alert(‘x’)&lt;/script&gt;" in content
     assert "**" not in content.split('class="search-results"')[1]
 
 
@@ -247,3 +248,139 @@ def test_suggestions_follow_the_sites_clock_for_publication(client, time_machine
     suggested = search(client, "buprenorfine").content.decode()
     assert 'Did you mean <a href="?q=buprenorphine">buprenorphine</a>?' in suggested
     assert "Did you mean" not in search(client, "methadon").content.decode()
+
+
+# --- Snippets from the text readers see -------------------------------------------------
+
+
+def result_list(response):
+    content = response.content.decode()
+    return content.split('class="search-results"')[1].split("</ol>")[0]
+
+
+def test_snippets_show_the_rendered_text_without_markdown(client):
+    article = make_article(title="Support", summary="Where to turn.")
+    make_section(
+        article,
+        heading="Options",
+        body=(
+            "Many people find help by:\n\n"
+            "- joining a **mutual-help** group\n"
+            "- calling the [national helpline](https://www.samhsa.gov/find-help)\n\n"
+            "![](image:999)\n\n"
+            "> _Peer support_ works.\n"
+        ),
+    )
+
+    results = result_list(search(client, "joining helpline peer"))
+
+    assert "<mark>joining</mark> a mutual-help group · calling" in results
+    assert "calling the national <mark>helpline</mark>" in results
+    for markup in ("- ", "**", "](", "samhsa.gov", "image:", "![", "&gt;", "_Peer"):
+        assert markup not in results
+
+
+def test_a_snippet_starts_at_the_sentence_with_the_match(client):
+    article = make_article(title="Sleep", summary="Rest matters.")
+    make_section(
+        article,
+        heading="Nights",
+        body=(
+            "Sleep often suffers in early recovery and many people lie awake. "
+            "Insomnia usually fades within weeks. Ask your doctor before taking pills."
+        ),
+    )
+
+    results = result_list(search(client, "insomnia"))
+
+    assert "<mark>Insomnia</mark> usually fades within weeks. Ask your doctor" in results
+    assert "lie awake" not in results
+    assert "…" not in results
+
+
+def test_a_snippet_cut_inside_a_sentence_says_so(client):
+    long_start = " ".join(["word"] * 60)
+    article = make_article(title="Long", summary="A long one.")
+    make_section(article, heading="Text", body=f"{long_start} then naloxone at the end of it all.")
+
+    results = result_list(search(client, "naloxone"))
+
+    assert re.search(r"<p class=\"search-result-passage\">In <a [^>]*>Text</a>: …word", results)
+    assert "<mark>naloxone</mark> at the end of it all." in results
+
+
+@pytest.mark.parametrize(
+    ("highlighted", "expected"),
+    [
+        # The sentence with most different matches, whole sentences after it.
+        (
+            "One a. Two \x02b\x03. Three \x02b\x03 and \x02c\x03. Four.",
+            "Three <mark>b</mark> and <mark>c</mark>. Four.",
+        ),
+        # A full stop before a small letter ends no sentence.
+        ("See e.g. the \x02dose\x03 chart.", "See e.g. the <mark>dose</mark> chart."),
+        # Lines (paragraphs, list items) are sentences too.
+        ("first item\n\x02second\x03 item", "<mark>second</mark> item"),
+        # List items read apart, even without their own punctuation.
+        ("Then:\n\x02take\x03 it\nwait\nAsk.", "<mark>take</mark> it · wait · Ask."),
+        # A mark cut open is closed; a stray one is dropped; the text is escaped.
+        ("<b>\x03 \x02x", "&lt;b&gt; <mark>x</mark>"),
+        ("", ""),
+    ],
+)
+def test_make_snippet(highlighted, expected):
+    from articles.search import make_snippet
+
+    assert make_snippet(highlighted) == expected
+
+
+def test_the_readable_text_is_stored_and_refreshed_by_the_command(client):
+    article = make_article(title="Kept")
+    section = make_section(article, body="A *gentle* [start](https://example.org).")
+    faq = make_faq(article, answer="- yes\n- no")
+    assert section.body_text == "A gentle start."
+    assert faq.answer_text == "yes\nno"
+
+    Section.objects.filter(pk=section.pk).update(body="Changed **by SQL**.")
+    call_command("refresh_articles", stdout=io.StringIO())
+
+    section.refresh_from_db()
+    assert section.body_text == "Changed by SQL."
+
+
+# --- Did you mean -----------------------------------------------------------------------
+
+
+def test_a_suggestion_is_never_shorter_than_the_word_asked(client):
+    from articles.models import SearchSynonym
+
+    SearchSynonym.objects.all().delete()  # no synonym to find "narcan" by
+    make_article(title="Nar-Anon meetings", summary="Support for families.")
+
+    content = search(client, "narcan").content.decode()
+
+    assert "Did you mean" not in content
+    assert "No articles matched “narcan”" in content
+
+
+def test_no_suggestion_for_a_word_of_a_synonym_the_query_matched(client):
+    from articles.models import SearchSynonym
+
+    SearchSynonym.objects.all().delete()
+    SearchSynonym.objects.create(terms="naloxone\nNarcan")
+    make_article(title="Nar-Anon meetings", summary="Families get naloxone kits there.")
+
+    assert "Did you mean" not in search(client, "narcan").content.decode()
+    assert "No articles matched" not in search(client, "narcan").content.decode()
+    # Another word of the same query may still be corrected; the synonym stays.
+    content = search(client, "narcan familes").content.decode()
+    assert 'Did you mean <a href="?q=narcan%20families">narcan families</a>?' in content
+
+
+def test_suggestions_come_from_the_text_readers_see(client):
+    article = make_article(title="Help", summary="Where to call.")
+    make_section(article, body="Call the [helpline](https://example.org/recoveryhelpline).")
+
+    assert "Did you mean" not in search(client, "recoveryhelpine").content.decode()
+    suggested = search(client, "helpine").content.decode()
+    assert 'Did you mean <a href="?q=helpline">helpline</a>?' in suggested

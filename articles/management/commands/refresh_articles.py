@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.models import FAQ, Article, Section, render_body
+from articles.models import FAQ, Article, Section
 from core import caching
 
 
@@ -26,12 +26,19 @@ class Command(BaseCommand):
 
 
 def render_texts_again(article):
-    """Store the HTML of the article's sections and FAQs again where it changed."""
+    """Store the HTML (and readable text) of the article's sections and FAQs again
+    where it changed."""
     for section in article.sections.all():
-        html = render_body(section.body)
-        if html != section.body_html:
-            Section.objects.filter(pk=section.pk).update(body_html=html)
+        stored = (section.body_html, section.body_text)
+        section.render_body()
+        if (section.body_html, section.body_text) != stored:
+            Section.objects.filter(pk=section.pk).update(
+                body_html=section.body_html, body_text=section.body_text
+            )
     for faq in article.faqs.all():
-        html = render_body(faq.answer)
-        if html != faq.answer_html:
-            FAQ.objects.filter(pk=faq.pk).update(answer_html=html)
+        stored = (faq.answer_html, faq.answer_text)
+        faq.render_answer()
+        if (faq.answer_html, faq.answer_text) != stored:
+            FAQ.objects.filter(pk=faq.pk).update(
+                answer_html=faq.answer_html, answer_text=faq.answer_text
+            )
