@@ -160,3 +160,31 @@ def test_without_javascript_the_contents_are_a_plain_list(live_server, new_page,
     expect(toc.locator("[aria-current]")).to_have_count(0)
     toc.get_by_role("link", name="A short last word").click()
     expect(page.locator("#a-short-last-word")).to_be_in_viewport()
+
+
+def rows_of_cards(grid):
+    """The cards of a grid as rows: lists of (left, right) edges, top to bottom."""
+    rows = {}
+    for card in grid.locator(":scope > .article-card").all():
+        found = box(card)
+        rows.setdefault(round(found["y"]), []).append((found["x"], found["x"] + found["width"]))
+    return [sorted(rows[top]) for top in sorted(rows)]
+
+
+def test_home_card_grids_fill_every_row_whatever_the_number_of_cards(
+    live_server, new_page, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    page = new_page(viewport=DESKTOP)
+    for number in range(1, 10):
+        make_article(title=f"Article number {number}", is_featured=number <= 3)
+        page.goto(live_server.url + "/")
+        grids = page.locator(".card-grid")
+        expect(grids.first).to_be_visible()
+        for grid in grids.all():
+            grid_box = box(grid)
+            for row in rows_of_cards(grid):
+                assert row[0][0] == pytest.approx(grid_box["x"], abs=1), (number, row)
+                right = grid_box["x"] + grid_box["width"]
+                assert row[-1][1] == pytest.approx(right, abs=1), (number, row)
+    assert page.console_errors == []
