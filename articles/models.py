@@ -36,6 +36,9 @@ from .renditions import (
 from .structured_data import faq_entries
 
 WORDS_READ_PER_MINUTE = 220
+# About one and a half phone screens of text: after a section this long, a reader on
+# a phone is offered a link back to the top instead of a long scroll up.
+BACK_TO_TOP_MIN_WORDS = 300
 OUTLINE_TEMPLATE = "articles/includes/article_outline.html"
 FIGURE_TEMPLATE = "articles/includes/figure.html"
 
@@ -1011,6 +1014,11 @@ class Section(OrderedChild):
         self.body_html = render_body(self.body)
         self.body_text = readable_text(self.body_html)
         self.word_count = count_words(self.heading + " " + self.body)
+
+    @property
+    def is_long(self):
+        """Whether the section ends with a "Back to top" link (heading included)."""
+        return self.word_count >= BACK_TO_TOP_MIN_WORDS
 
 
 @register_revisions
