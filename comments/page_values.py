@@ -27,4 +27,11 @@ PLACEHOLDERS = {
         _("Days the optional cookie with a commenter's name, email and website lasts."),
         lambda: DETAILS_MAX_AGE // (24 * 3600),
     ),
+    "reply_confirm_days": (
+        _(
+            "Days a confirm link for reply emails works; an unconfirmed or unsubscribed "
+            "request is deleted after as long (COMMENTS_REPLY_CONFIRM_DAYS)."
+        ),
+        lambda: comment_settings.COMMENTS_REPLY_CONFIRM_DAYS,
+    ),
 }

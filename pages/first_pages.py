@@ -64,6 +64,20 @@ once. If a comment
 suggests that someone may be in danger, it is never published by itself: a moderator
 reads it first, and you are shown where to find help straight away.
 
+## Emails about replies
+
+Under the comment form there is a box, unticked until you tick it, to be told by email
+when someone replies to your comment. If you tick it, we send one email to the address
+you gave with a link to confirm; nothing more is sent until you press it. If you do not
+confirm within {{ reply_confirm_days }} days, the request is deleted.
+
+Each email about a reply names the article, shows the reply as it appears on the page
+with the name its author chose, and links to it: it never holds anyone's email address.
+Every email has a link to stop these emails at once, and mail programs that offer a
+one-click "unsubscribe" button can use it. A request you stopped is deleted
+{{ reply_confirm_days }} days after it was made; withdrawing your comment, or asking us
+to erase your details, deletes it at once.
+
 ## Who sees what
 
 Anyone can read a published comment with its name, website and date. Only our

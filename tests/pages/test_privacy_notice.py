@@ -23,12 +23,14 @@ def test_the_notice_shows_the_default_retention_periods(client):
     assert "It lasts 30 days." in text
     assert f"for {DETAILS_MAX_AGE // 86400} days" in text
     assert "deleted 30 days later" in text
+    assert "confirm within 3 days" in text
 
 
 def test_changing_a_retention_setting_changes_the_notice(client, settings):
     settings.COMMENTS_IP_RETENTION_DAYS = 14
     settings.COMMENTS_TRASH_RETENTION_DAYS = 60
     settings.COMMENTS_WITHDRAW_DAYS = 7
+    settings.COMMENTS_REPLY_CONFIRM_DAYS = 5
 
     text = notice(client)
 
@@ -37,7 +39,8 @@ def test_changing_a_retention_setting_changes_the_notice(client, settings):
     assert "deleted 60 days later" in text
     assert "It works for 7 days." in text
     assert "It lasts 7 days." in text
-    assert "30 days" not in text
+    assert "confirm within 5 days" in text
+    assert "30 days" not in text and "3 days" not in text
 
 
 def test_the_notice_names_every_cookie_the_comments_set(client, settings):
