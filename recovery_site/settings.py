@@ -99,6 +99,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it empties a HEAD answer's body after everything below has
+    # set its headers (Content-Length included).
+    "core.middleware.HeadWithoutBodyMiddleware",
     # The header middleware come first, outside everything that may refuse a request:
     # Django turns an exception raised in a middleware (DisallowedHost for a bad Host,
     # a SuspiciousOperation) into a 400 response right there, and only the middleware
