@@ -84,6 +84,8 @@ def test_editors_group_has_exactly_the_article_permissions_and_reads_the_audit_l
         for action in ("add", "change", "delete", "view")
     } | {"change_sitesettings", "view_sitesettings", "view_auditentry"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}
+    # Readers' feedback: read (notes included) and delete, never write.
+    expected |= {"view_articlefeedback", "delete_articlefeedback"}
     assert codenames == expected
 
 
