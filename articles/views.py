@@ -88,10 +88,10 @@ def article_detail(request, slug):
         return redirect_renamed_article(request, slug)
     # The "Was this article helpful?" form's thank-you (its answer's redirect): a
     # query string the page cache does not key on, so this page is the reader's alone.
-    feedback_sent = request.GET.get("feedback") == FEEDBACK_SENT
-    if feedback_sent:
-        set_no_cookie(request)
-    return render_article_page(request, article, feedback_sent=feedback_sent)
+    if request.GET.get("feedback") != FEEDBACK_SENT:
+        return render_article_page(request, article)
+    set_no_cookie(request)
+    return render_article_page(request, article, feedback_thanks=feedback_thanks())
 
 
 def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
@@ -126,6 +126,11 @@ FEEDBACK_SENT = "sent"
 FEEDBACK_ANCHOR = "article-feedback"
 
 
+def feedback_thanks():
+    """What a reader reads after answering, with or without JavaScript."""
+    return _("Thank you for your feedback. It helps our editors keep these articles clear.")
+
+
 # The form is on pages every reader shares, without a CSRF token, and sets no cookie:
 # it is refused unless the browser says one of our pages sent it (core/origin.py).
 @csrf_exempt
@@ -154,7 +159,7 @@ def send_feedback(request, slug):
         return response
     feedback.record_feedback(article=article, form=form)
     if wants_json(request):
-        return JsonResponse({"message": _("Thank you for your feedback.")})
+        return JsonResponse({"message": feedback_thanks()})
     url = reverse("articles:detail", kwargs={"slug": article.slug})
     # 303: the browser follows with a GET, and Back does not send the answer twice.
     response = HttpResponseRedirect(f"{url}?feedback={FEEDBACK_SENT}#{FEEDBACK_ANCHOR}")
