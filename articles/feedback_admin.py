@@ -114,7 +114,6 @@ class ArticleFeedbackSummaryAdmin(admin.ModelAdmin):
     list_display_links = None
     list_filter = [ReceivedFilter]
     search_fields = ["title"]
-    ordering = ["-unhelpful_count", "-feedback_count", "title"]
 
     def get_queryset(self, request):
         period = request.GET.get(PERIOD_PARAMETER)
@@ -126,6 +125,11 @@ class ArticleFeedbackSummaryAdmin(admin.ModelAdmin):
         return articles.filter(feedback_count__gt=0).annotate(
             feedback_period=Value(period, output_field=CharField())
         )
+
+    def get_ordering(self, request):
+        # Most "No" first. Counts made in get_queryset, which the ``ordering``
+        # attribute cannot name (the admin checks it against the model's fields).
+        return ["-unhelpful_count", "-feedback_count", "title"]
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("articles.view_articlefeedback")
