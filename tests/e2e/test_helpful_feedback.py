@@ -42,6 +42,10 @@ def test_readers_answer_and_an_editor_reads_the_counts_and_the_note(
     expect(form.get_by_role("group", name="Was this article helpful?")).to_be_visible()
     assert_accessible(reader, "article page with the feedback form")
     screenshot(form, "feedback-form-phone")
+    # A form means nothing on paper.
+    reader.emulate_media(media="print")
+    expect(form).to_be_hidden()
+    reader.emulate_media(media="screen")
     # Sent without an answer: told so, in place, and nothing stored.
     form.get_by_role("button", name="Send feedback").click()
     expect(form.get_by_role("alert")).to_contain_text("Please choose Yes or No.")
