@@ -146,7 +146,7 @@ def send_feedback(request, slug):
         raise Http404("No published article here.")
     form = ArticleFeedbackForm(request.POST)
     if not form.is_valid():
-        problem = _("Your feedback was not sent: please see the note below.")
+        problem = _("Your feedback was not sent yet: please see below what to change.")
         return feedback_problem(request, article, form, problem, status=400)
     if feedback.is_flooding(client_ip(request.META)):
         seconds = settings.ARTICLE_FEEDBACK_FLOOD_SECONDS

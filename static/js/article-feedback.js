@@ -57,7 +57,8 @@
           var details = Object.keys(errors).map(function (name) {
             return errors[name].join(" ");
           });
-          showProblem([result.answer.message].concat(details).join(" "));
+          // What to change, field by field; else why it was not taken (too soon).
+          showProblem(details.length ? details.join(" ") : result.answer.message);
         })
         .catch(function () {
           // Offline, or an answer that is not ours: the plain post still works.

@@ -327,8 +327,8 @@ TABBABLE_NOT_REACHED = """() => {
     // A radio group is one Tab stop (arrow keys move within it): reached when any
     // of its radios was.
     .filter((element) =>
-      !(element.type === "radio" && element.form && reached.some(
-        (other) => other.type === "radio" && other.form === element.form && other.name === element.name
+      !(element.type === "radio" && reached.some((other) =>
+        other.type === "radio" && other.form === element.form && other.name === element.name
       ))
     )
     .map((element) => element.outerHTML.slice(0, 120));
