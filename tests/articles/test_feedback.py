@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from articles import feedback
 from articles.forms import ArticleFeedbackForm
-from articles.models import Article, ArticleFeedback
+from articles.models import Article, ArticleFeedback, PreviewLink
 from core.models import SiteSettings
 from tests.articles.test_admin import make_staff
 from tests.factories import make_article
@@ -428,3 +428,13 @@ def test_notes_are_never_on_a_public_page(client, answers):
 
     for url in (article.get_absolute_url(), reverse("articles:home"), "/feed/"):
         assert "A worked example would help." not in client.get(url).content.decode()
+
+
+def test_a_preview_has_no_feedback_form(client, article):
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, published_at=None)
+    link = PreviewLink.share(article=Article.objects.get(pk=article.pk), user=None, days=7)
+
+    response = client.get(link.get_absolute_url())
+
+    assert response.status_code == 200
+    assert 'id="article-feedback"' not in response.content.decode()
