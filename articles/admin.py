@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from core import audit
 from core.admin import ValidatedLookupsMixin
 
+# Registers the reader feedback admins (its own module, as they touch nothing here).
+from . import feedback_admin  # noqa: F401
 from .audit import PUBLICATION_FIELDS, record_publication_change
 from .content_checks import PUBLISHING_CODES
 from .forms import (

@@ -3,6 +3,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import BaseInlineFormSet
+from django.forms.renderers import Jinja2
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -11,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .content_checks import faqs_problems, sections_problems
 from .library import described_image_ids
-from .models import FAQ, Article, LibraryImage, Reviewer, Section, unique_anchor
+from .models import (
+    FAQ,
+    Article,
+    ArticleFeedback,
+    LibraryImage,
+    Reviewer,
+    Section,
+    unique_anchor,
+)
 from .renditions import validate_picture
 
 
@@ -310,3 +319,49 @@ class MarkdownPreviewForm(forms.Form):
             )
         },
     )
+
+
+def is_yes(value):
+    return value == "yes"
+
+
+class ArticleFeedbackForm(forms.Form):
+    """ "Was this article helpful?" under an article: Yes or No, and an optional note
+    for the editors. Laid out in articles/includes/feedback_form.html, where the two
+    answers form a fieldset whose legend is the question."""
+
+    # The public pages' engine (Django's Jinja2 widget templates).
+    default_renderer = Jinja2()
+
+    helpful = forms.TypedChoiceField(
+        label=_("Was this article helpful?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=is_yes,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose Yes or No."),
+            "invalid_choice": _("Please choose Yes or No."),
+        },
+    )
+    note = forms.CharField(
+        label=_("A note for our editors (optional)"),
+        required=False,
+        max_length=ArticleFeedback.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Private: only our editors read it, and it is never published. Please leave "
+            "out names, contact details and anything about your own health."
+        ),
+        error_messages={
+            "max_length": _(
+                "Please shorten your note to %(limit_value)d characters at most "
+                "(it has %(show_value)d)."
+            )
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Ids of their own: the comment form shares the page.
+        kwargs.setdefault("auto_id", "feedback_%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -897,6 +897,60 @@ class ArticleSlugRedirect(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.old_slug})
 
 
+class ArticleFeedbackQuerySet(models.QuerySet):
+    def received_since(self, when):
+        """Feedback received at or after ``when`` (all of it when None)."""
+        return self if when is None else self.filter(created_at__gte=when)
+
+
+class ArticleFeedback(models.Model):
+    """A reader's answer to "Was this article helpful?", with an optional private
+    note for the editors.
+
+    Nothing says who sent it: no address, browser, cookie or account is stored, so
+    there is nothing personal to keep, export or erase beyond what a reader typed
+    into the note despite the form asking them not to.
+    """
+
+    NOTE_MAX_LENGTH = 1000
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    is_helpful = models.BooleanField(
+        _("helpful"), help_text=_("The reader's answer: Yes (helpful) or No.")
+    )
+    note = models.TextField(
+        _("private note"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("What the reader wrote for the editors. Never published."),
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    objects = ArticleFeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reader feedback")
+        verbose_name_plural = _("reader feedback")
+        indexes = [models.Index(fields=["article", "created_at"], name="feedback_article_time")]
+
+    def __str__(self):
+        answer = _("helpful") if self.is_helpful else _("not helpful")
+        return f"{answer}: {self.article}"
+
+
+class ArticleFeedbackSummary(Article):
+    """Articles as the feedback admin counts them (yes, no, share helpful): a proxy,
+    so the counts get an admin list of their own beside the articles'."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("feedback by article")
+        verbose_name_plural = _("feedback by article")
+
+
 class OrderedChild(models.Model):
     """Base for rows shown in order under an article (sections and FAQs)."""
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/", views.ArticleListView.as_view(), name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("articles/<slug:slug>/feedback/", views.send_feedback, name="feedback"),
     path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer"),
     path("search/", views.search, name="search"),
     path("preview/<str:token>/", views.shared_preview, name="shared_preview"),

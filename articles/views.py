@@ -1,15 +1,25 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import csrf
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from core import caching
+from core.network import client_ip
+from core.origin import is_from_this_site
 from pages.search import matching_pages
 
+from . import feedback
+from .forms import ArticleFeedbackForm
 from .models import Article, PreviewLink, Reviewer, Topic
 from .previews import banner_for, prepare_for_preview
 from .search import clean_query, search_articles
@@ -76,7 +86,12 @@ def article_detail(request, slug):
         article = Article.objects.published().for_page().get(slug=slug)
     except Article.DoesNotExist:
         return redirect_renamed_article(request, slug)
-    return render_article_page(request, article)
+    # The "Was this article helpful?" form's thank-you (its answer's redirect): a
+    # query string the page cache does not key on, so this page is the reader's alone.
+    if request.GET.get("feedback") != FEEDBACK_SENT:
+        return render_article_page(request, article)
+    set_no_cookie(request)
+    return render_article_page(request, article, feedback_thanks=feedback_thanks())
 
 
 def redirect_renamed_article(request, old_slug, url_name="articles:detail"):
@@ -101,9 +116,83 @@ def render_article_page(request, article, *, status=200, **extra_context):
         "fragment_generation": caching.generations_for(request),
         "fragment_seconds": settings.PAGE_CACHE_SECONDS,
         "fragment_until": next_visibility_change,
+        "feedback_form": ArticleFeedbackForm(),
         **extra_context,
     }
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+FEEDBACK_SENT = "sent"
+FEEDBACK_ANCHOR = "article-feedback"
+
+
+def feedback_thanks():
+    """What a reader reads after answering, with or without JavaScript."""
+    return _("Thank you for your feedback. It helps our editors keep these articles clear.")
+
+
+# The form is on pages every reader shares, without a CSRF token, and sets no cookie:
+# it is refused unless the browser says one of our pages sent it (core/origin.py).
+@csrf_exempt
+@sensitive_post_parameters("note")
+@require_POST
+def send_feedback(request, slug):
+    """Store a reader's "Was this article helpful?" answer, then back to the article
+    with a thank-you (or, asked by static/js/article-feedback.js, a JSON answer)."""
+    if not is_from_this_site(request):
+        return csrf.csrf_failure(request, reason="Cross-site feedback refused")
+    article = Article.objects.published().only("pk", "slug").filter(slug=slug).first()
+    if article is None:
+        raise Http404("No published article here.")
+    form = ArticleFeedbackForm(request.POST)
+    if not form.is_valid():
+        problem = _("Your feedback was not sent yet: please see below what to change.")
+        return feedback_problem(request, article, form, problem, status=400)
+    if feedback.is_flooding(client_ip(request.META)):
+        seconds = settings.ARTICLE_FEEDBACK_FLOOD_SECONDS
+        problem = _(
+            "Thank you, but we have just had an answer from your connection. Please "
+            "wait %(seconds)d seconds and send it again."
+        ) % {"seconds": seconds}
+        response = feedback_problem(request, article, form, problem, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+    feedback.record_feedback(article=article, form=form)
+    if wants_json(request):
+        return JsonResponse({"message": feedback_thanks()})
+    url = reverse("articles:detail", kwargs={"slug": article.slug})
+    # 303: the browser follows with a GET, and Back does not send the answer twice.
+    response = HttpResponseRedirect(f"{url}?feedback={FEEDBACK_SENT}#{FEEDBACK_ANCHOR}")
+    response.status_code = 303
+    return response
+
+
+def set_no_cookie(request):
+    """Render the page as the shared one is rendered, unless the reader's pages are
+    personal already: its forms then leave out the CSRF token, whose cookie would be
+    the first this reader gets, for an answer that promises none."""
+    if not caching.is_personal(request):
+        request.is_shared_page = True
+
+
+def wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def feedback_problem(request, article, form, problem, *, status):
+    """The feedback form again, with ``problem`` and its errors: as JSON for the
+    script, else on the article page with what the reader chose and wrote."""
+    if wants_json(request):
+        errors = {
+            name: [error["message"] for error in errors]
+            for name, errors in form.errors.get_json_data().items()
+        }
+        return JsonResponse({"message": problem, "errors": errors}, status=status)
+    article = get_object_or_404(Article.objects.published().for_page(), pk=article.pk)
+    set_no_cookie(request)
+    return render_article_page(
+        request, article, status=status, feedback_form=form, feedback_problem=problem
+    )
 
 
 PREVIEW_TEMPLATE = "articles/article_preview.html"

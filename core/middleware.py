@@ -1,6 +1,7 @@
-"""The site's middleware: security headers on every response, Django's
-GZipMiddleware at level 5 (instead of 6) with zlib-ng (instead of zlib), the
-database outage guard, and the refusal of addresses holding a NUL character."""
+"""The site's middleware: HEAD answers without a body, security headers on every
+response, Django's GZipMiddleware at level 5 (instead of 6) with zlib-ng (instead of
+zlib), the database outage guard, and the refusal of addresses holding a NUL
+character."""
 
 import gzip
 import secrets
@@ -14,6 +15,33 @@ from zlib_ng import gzip_ng
 
 from . import database
 from .views import service_unavailable
+
+
+class HeadWithoutBodyMiddleware:
+    """Answer HEAD with the headers GET would have and no body (RFC 9110).
+
+    Django renders a HEAD request as a GET and leaves dropping the body to the server;
+    gunicorn does drop it, but logs a warning for every such request. First in
+    MIDDLEWARE, so that it sees each response last: after the middleware below have
+    set Content-Length (the GET body's length, which a HEAD answer may carry) and
+    compressed the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method != "HEAD":
+            return response
+        if response.streaming:
+            # A file is closed with the response, unread.
+            response.streaming_content = []
+        else:
+            if not response.has_header("Content-Length"):
+                response.headers["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
 
 
 class SecurityHeadersMiddleware(SecurityMiddleware):

@@ -16,10 +16,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from articles.models import REVIEW_SOON_DAYS, Article
+from articles.feedback import with_feedback_counts
+from articles.feedback_admin import PERIOD_PARAMETER
+from articles.models import REVIEW_SOON_DAYS, Article, ArticleFeedback, ArticleFeedbackSummary
 from comments.models import Comment
 
 TITLES_SHOWN = 5
+# "Was this article helpful?" answers counted over this many days (a period the
+# feedback admins' "received" filter offers, so the links show the same answers).
+FEEDBACK_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,42 @@ def scheduled_articles(today):
                 % {
                     "time": date_format(timezone.localtime(article.published_at), "DATETIME_FORMAT")
                 },
+            )
+            for article in rows
+        ],
+    )
+
+
+@panel("articles.view_articlefeedback")
+def unhelpful_articles(today):
+    # Counts and titles only: a reader's note may hold what the digest must not carry.
+    since = timezone.now() - timezone.timedelta(days=FEEDBACK_DAYS)
+    queryset = (
+        with_feedback_counts(Article.objects.only("pk", "title"), since=since)
+        .filter(unhelpful_count__gt=0)
+        .order_by("-unhelpful_count", "-pk")
+    )
+    count, rows = first_rows(queryset)
+    period = {PERIOD_PARAMETER: str(FEEDBACK_DAYS)}
+    return Panel(
+        key="feedback",
+        title=_("Marked not helpful by readers"),
+        count=count,
+        summary=ngettext(
+            "%(count)d article was marked not helpful in the last %(days)d days",
+            "%(count)d articles were marked not helpful in the last %(days)d days",
+            count,
+        )
+        % {"count": count, "days": FEEDBACK_DAYS},
+        list_url=changelist(ArticleFeedbackSummary, **period),
+        items=[
+            Item(
+                article.title,
+                changelist(
+                    ArticleFeedback, article__id__exact=article.pk, is_helpful__exact=0, **period
+                ),
+                _("%(no)d no, %(yes)d yes")
+                % {"no": article.unhelpful_count, "yes": article.helpful_count},
             )
             for article in rows
         ],

@@ -43,6 +43,15 @@ You can read every article without an account, and we do not ask who you are. Th
 uses no analytics, no advertising and no tracking cookies, and every page, picture and
 font comes from this site alone, so no other company learns what you read here.
 
+## Telling us whether an article helped
+
+At the end of each article you can answer "Was this article helpful?" and add a note for
+our editors. We keep only the answer, the note and the time: no name, no address, no
+cookie and no IP address. The note is never published: only our editors read it, and it
+is kept until an editor deletes it. To stop the same answer being sent many
+times, the site remembers for a short while that your connection has just answered,
+without keeping the address itself.
+
 ## Leaving a comment
 
 When you post a comment we store:

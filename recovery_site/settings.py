@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it empties a HEAD answer's body after everything below has
+    # set its headers (Content-Length included).
+    "core.middleware.HeadWithoutBodyMiddleware",
     # The header middleware come first, outside everything that may refuse a request:
     # Django turns an exception raised in a middleware (DisallowedHost for a bad Host,
     # a SuspiciousOperation) into a 400 response right there, and only the middleware
@@ -437,6 +440,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # The public address, used where an absolute URL is needed outside a request.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ARTICLES_PER_PAGE = env_int("ARTICLES_PER_PAGE", 10)
+# "Was this article helpful?": one answer per client address per this many seconds,
+# whichever article (0 turns the limit off).
+ARTICLE_FEEDBACK_FLOOD_SECONDS = env_int("ARTICLE_FEEDBACK_FLOOD_SECONDS", 30)
 
 # --- Comments ---------------------------------------------------------------------
 

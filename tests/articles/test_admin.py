@@ -86,6 +86,8 @@ def test_editors_group_has_exactly_the_article_permissions_and_reads_the_audit_l
     } | {"change_sitesettings", "view_sitesettings", "view_auditentry"}
     expected |= {"add_previewlink", "change_previewlink", "view_previewlink"}
     expected |= {f"{action}_page" for action in ("add", "change", "delete", "view")}
+    # Readers' feedback: read (notes included) and delete, never write.
+    expected |= {"view_articlefeedback", "delete_articlefeedback"}
     assert codenames == expected
 
 

@@ -327,9 +327,10 @@ def test_content_cannot_break_out_of_the_json_ld_script(client):
 
     html = response.content.decode()
     assert "<script>alert(1)" not in html
-    # Every <script> element is one we wrote: the site script, the comment script
-    # and three JSON-LD blocks, which parse back to exactly the text entered.
-    assert page.scripts == 2 + 3
+    # Every <script> element is one we wrote: the site script, the comment and
+    # feedback scripts and three JSON-LD blocks, which parse back to exactly the text
+    # entered.
+    assert page.scripts == 3 + 3
     assert page.ld("MedicalWebPage")["headline"] == f"Title {HOSTILE}"
     assert page.ld("MedicalWebPage")["description"] == f"Summary {HOSTILE} & more"
     faq = page.ld("FAQPage")["mainEntity"][0]

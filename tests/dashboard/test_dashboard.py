@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, add_months
+from articles.models import Article, ArticleFeedback, add_months
 from comments.models import Comment
 from dashboard.panels import TITLES_SHOWN, build_panels
 from tests.articles.test_admin import make_staff
@@ -17,7 +17,7 @@ from tests.factories import make_article, make_comment, make_reviewer
 pytestmark = pytest.mark.django_db
 
 INDEX = reverse("admin:index")
-ARTICLE_PANELS = ["overdue", "due_soon", "drafts", "scheduled"]
+ARTICLE_PANELS = ["overdue", "due_soon", "drafts", "scheduled", "feedback"]
 
 
 def panel_keys(response):
@@ -178,10 +178,10 @@ def test_staff_without_either_permission_see_no_dashboard(client, work):
 
 
 def test_the_panels_cost_one_query_each(superuser, work, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         panels = build_panels(superuser)
 
-    assert len(panels) == 5
+    assert len(panels) == 6
 
 
 def test_the_admin_index_query_count_is_fixed(client, superuser, work, django_assert_num_queries):
@@ -190,6 +190,74 @@ def test_the_admin_index_query_count_is_fixed(client, superuser, work, django_as
     for number in range(10):
         make_article(title=f"More {number}", status=Article.Status.DRAFT, published_at=None)
 
-    # The session and its user, the five panels, the recent actions.
-    with django_assert_num_queries(8):
+    # The session and its user, the six panels, the recent actions.
+    with django_assert_num_queries(9):
         client.get(INDEX)
+
+
+# --- "Was this article helpful?" -----------------------------------------------------
+
+
+def answer(article, is_helpful, days_ago, note=""):
+    ArticleFeedback.objects.create(
+        article=article,
+        is_helpful=is_helpful,
+        note=note,
+        created_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+
+
+@pytest.fixture
+def feedback(work):
+    """Answers on three articles, seen from the ``work`` fixture's fixed day."""
+    most = make_article(title="Tapering safely")
+    some = make_article(title="Naloxone basics")
+    liked = make_article(title="Finding a meeting")
+    for days_ago in (1, 2, 29):
+        answer(most, False, days_ago, note="I could not follow the dosage table.")
+    answer(most, True, 3)
+    answer(some, False, 10)
+    # Outside the 30 days: not counted.
+    answer(some, False, 31)
+    answer(some, False, 60)
+    answer(liked, True, 1)
+    return {"most": most, "some": some}
+
+
+def test_the_feedback_panel_lists_the_most_not_helpful_articles_first(client, feedback):
+    client.force_login(make_staff("editor", groups=["Editors"]))
+
+    response = client.get(INDEX)
+
+    (panel,) = [panel for panel in response.context["panels"] if panel.key == "feedback"]
+    assert panel.count == 2
+    assert [(item.title, item.note) for item in panel.items] == [
+        ("Tapering safely", "3 no, 1 yes"),
+        ("Naloxone basics", "1 no, 0 yes"),
+    ]
+    html = dashboard_html(response)
+    assert "2 articles were marked not helpful in the last 30 days" in html
+    # Titles and counts only: a reader's note never reaches the dashboard or digest.
+    assert "dosage table" not in html
+
+
+def test_the_feedback_panel_links_to_the_filtered_admin_lists(client, feedback):
+    client.force_login(make_staff("editor", groups=["Editors"]))
+    editor = User.objects.get(username="editor")
+    panel = next(panel for panel in build_panels(editor) if panel.key == "feedback")
+
+    summary = client.get(panel.list_url)
+    answers = client.get(panel.items[1].url)
+
+    assert summary.status_code == 200
+    counted = {row.title: row.unhelpful_count for row in summary.context["cl"].result_list}
+    assert counted == {"Tapering safely": 3, "Naloxone basics": 1, "Finding a meeting": 0}
+    assert answers.status_code == 200
+    (row,) = answers.context["cl"].result_list
+    assert (row.article, row.is_helpful) == (feedback["some"], False)
+
+
+def test_only_staff_who_may_read_feedback_see_its_panel(client, feedback):
+    client.force_login(make_staff("moderator", groups=["Moderators"]))
+
+    assert "feedback" not in panel_keys(client.get(INDEX))

@@ -324,6 +324,13 @@ TABBABLE_NOT_REACHED = """() => {
       element.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true })
     )
     .filter((element) => !reached.includes(element))
+    // A radio group is one Tab stop (arrow keys move within it): reached when any
+    // of its radios was.
+    .filter((element) =>
+      !(element.type === "radio" && reached.some((other) =>
+        other.type === "radio" && other.form === element.form && other.name === element.name
+      ))
+    )
     .map((element) => element.outerHTML.slice(0, 120));
 }"""
 

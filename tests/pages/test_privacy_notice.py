@@ -56,3 +56,15 @@ def test_the_notice_gives_the_contact_address_from_the_site_settings(client):
     SiteSettings.objects.create(contact_email="privacy@harbor.example")
 
     assert "Write to us at privacy@harbor.example" in notice(client)
+
+
+def test_the_notice_describes_the_feedback_form_as_built(client):
+    from articles.models import ArticleFeedback
+
+    stored = {field.name for field in ArticleFeedback._meta.get_fields()}
+    text = notice(client)
+
+    assert "Was this article helpful?" in text
+    # The notice says no address is kept: the model must have no field for one.
+    assert "no IP address" in text
+    assert not stored & {"ip_address", "user_agent", "user", "email"}
