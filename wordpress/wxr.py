@@ -225,7 +225,8 @@ def read_export(source: str | Path | BinaryIO, *, skip_bad_items: bool = False) 
     """Read a WXR file (a path or a binary file object) and return its ``Export``.
 
     Raises ``WXRError`` for a file that is not a readable WordPress export, and for the
-    first bad record unless ``skip_bad_items`` is true.
+    first bad record unless ``skip_bad_items`` is true (``OSError`` if a path cannot be
+    opened).
     """
     if isinstance(source, str | Path):
         with open(source, "rb") as stream:
@@ -436,7 +437,12 @@ class _Collector:
                 else:
                     self.add_channel_term(element)
             except _BadRecord as problem:
-                self.bad(line=line, kind=problem.kind, wp_id=problem.wp_id, reason=problem.reason)
+                reason = problem.reason
+                if lost := len(_children(element, "wp:comment")):
+                    reason += " " + _("Its %(count)s comments are left out with it.") % {
+                        "count": lost
+                    }
+                self.bad(line=line, kind=problem.kind, wp_id=problem.wp_id, reason=reason)
 
     def set_version(self, version: str, line: int) -> None:
         if version not in SUPPORTED_VERSIONS:

@@ -489,6 +489,13 @@ def test_a_loop_of_parent_comments_is_bad():
         ),
         ([post("x")], 7, "post", None, "this item has no readable <wp:post_id>."),
         ([post(1, post_type="")], 7, "item", 1, "this item has no <wp:post_type>."),
+        (
+            [post(1, comment(5), comment(6), post_type="")],
+            7,
+            "item",
+            1,
+            "this item has no <wp:post_type>. Its 2 comments are left out with it.",
+        ),
         ([post(1, date="yesterday")], 7, "post", 1, "the date 'yesterday' cannot be read."),
         (
             [post(1, comment(5, approved="maybe"))],
