@@ -313,6 +313,20 @@ def test_wordpress_comment_states_map_to_statuses(approved, status):
     assert export.posts[0].comments[0].status == status
 
 
+def test_a_browser_is_read_when_another_exporter_wrote_one():
+    agent = "Mozilla/5.0 (X11; Linux x86_64)"
+    data = wxr(
+        post(
+            1,
+            comment(5).replace(
+                "</wp:comment>", f"<wp:comment_agent>{agent}</wp:comment_agent></wp:comment>"
+            ),
+        )
+    )
+
+    assert read_bytes(data).posts[0].comments[0].user_agent == agent
+
+
 # WXR 1.1 and other ways in.
 
 
@@ -338,6 +352,20 @@ def test_a_wxr_1_1_export_reads_the_same_way():
     )
 
 
+def test_wxr_1_0_tags_and_categories_without_slugs_make_one_term_each():
+    # WXR 1.0 named tags "tag" and listed each category a second time without a slug.
+    item = post(1).replace(
+        "</item>",
+        '<category domain="tag" nicename="habits">Habits</category>\n'
+        "<category>Habits</category>\n</item>",
+    )
+
+    export = read_bytes(wxr(item, version="1.0"))
+
+    assert export.terms == (Term(taxonomy="post_tag", slug="habits", name="Habits"),)
+    assert export.posts[0].terms == export.terms
+
+
 def test_an_open_file_reads_like_a_path():
     with open(EXPORTS / "site-wxr-1.2.xml", "rb") as stream:
         export = read_export(stream)
@@ -345,9 +373,9 @@ def test_an_open_file_reads_like_a_path():
     assert [item.wp_id for item in export.posts] == [10, 11, 12, 13, 14]
 
 
-def test_blank_lines_before_the_declaration_are_skipped_and_counted():
+def test_a_byte_order_mark_and_blank_lines_before_the_declaration_are_skipped_and_counted():
     # A theme that prints a newline before the export is a common WordPress fault.
-    data = b"\n\n" + (EXPORTS / "bad-not-xml.xml").read_bytes()
+    data = b"\xef\xbb\xbf\n\n" + (EXPORTS / "bad-not-xml.xml").read_bytes()
 
     with pytest.raises(WXRError) as raised:
         read_bytes(data)
@@ -380,6 +408,18 @@ def test_a_file_that_is_no_readable_export_raises_with_its_line(
     assert raised.value.line == line
     assert str(raised.value).startswith(f"Line {line}: ")
     assert words in str(raised.value)
+
+
+def test_a_file_cut_inside_a_tag_is_truncated():
+    whole = (EXPORTS / "site-wxr-1.2.xml").read_bytes()
+    cut = whole[: whole.index(b"<wp:comment_id>105") + 7]
+
+    with pytest.raises(WXRError) as raised:
+        read_bytes(cut)
+
+    assert raised.value.code == "truncated"
+    assert raised.value.line == cut.count(b"\n") + 1 == 205
+    assert "<wp:comment> (opened on line 204)" in str(raised.value)
 
 
 def test_an_empty_file_is_not_xml():
