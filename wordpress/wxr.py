@@ -3,8 +3,8 @@
 ``read_export(source)`` returns an ``Export`` of frozen dataclasses and touches no
 database: the importer turns the records into articles, pages and comments. The file is
 read as a stream (expat through defusedxml's SAX reader, so entity tricks are refused),
-and only the channel element being read is ever held as a tree: memory follows the
-longest post with its comments, not the length of the file.
+and only the channel element being read is ever held as a tree: beyond the records
+themselves, memory follows the longest post with its comments, not the file's length.
 
 Bad files raise ``WXRError`` with the line where the problem is. File-level problems
 (not XML, not a WordPress export, an unknown WXR version, a truncated file) always
@@ -36,6 +36,7 @@ from xml.sax.handler import ContentHandler, feature_namespaces  # nosec B406
 from defusedxml import DefusedXmlException
 from defusedxml.sax import make_parser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
 CHUNK_SIZE = 256 * 1024
@@ -442,9 +443,11 @@ class _Collector:
             except _BadRecord as problem:
                 reason = problem.reason
                 if lost := len(_children(element, "wp:comment")):
-                    reason += " " + _("Its %(count)s comments are left out with it.") % {
-                        "count": lost
-                    }
+                    reason += " " + ngettext(
+                        "Its comment is left out with it.",
+                        "Its %(count)s comments are left out with it.",
+                        lost,
+                    ) % {"count": lost}
                 self.bad(line=line, kind=problem.kind, wp_id=problem.wp_id, reason=reason)
 
     def set_version(self, version: str, line: int) -> None:
