@@ -119,7 +119,7 @@ loadtest: install
 # bandit's findings fail lint (each accepted one is marked `# nosec BXXX # why` where it
 # is); its warnings about lines with several checks for one nosec are dropped. The
 # dependency audit needs PyPI and is skipped, with a line saying so, without it.
-BANDIT_PATHS := articles comments core dashboard pages recovery_site scripts
+BANDIT_PATHS := articles comments core dashboard pages recovery_site scripts wordpress
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

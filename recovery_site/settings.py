@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "pages",
+    # Reads WordPress exports into articles, comments and pages; nothing imports it.
+    "wordpress",
     # Reads articles and comments; nothing imports it.
     "dashboard",
 ]

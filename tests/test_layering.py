@@ -1,7 +1,7 @@
 """Dependencies run one way: comments may use articles, both use core, pages uses core
 alone (articles may use pages), dashboard may use all of them and no app uses it, and
 core and recovery_site use no app (recovery_site names apps only as dotted strings in
-settings and URLconf)."""
+settings and URLconf). wordpress may use every content app and no app uses it."""
 
 import ast
 from pathlib import Path
@@ -11,11 +11,13 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent
 # package: the project packages it must never import
 FORBIDDEN = {
-    "core": {"articles", "comments", "dashboard", "pages"},
-    "articles": {"comments", "dashboard"},
-    "comments": {"dashboard"},
-    "pages": {"articles", "comments", "dashboard"},
-    "recovery_site": {"articles", "comments", "core", "dashboard", "pages"},
+    "core": {"articles", "comments", "dashboard", "pages", "wordpress"},
+    "articles": {"comments", "dashboard", "wordpress"},
+    "comments": {"dashboard", "wordpress"},
+    "pages": {"articles", "comments", "dashboard", "wordpress"},
+    "dashboard": {"wordpress"},
+    "wordpress": {"dashboard"},
+    "recovery_site": {"articles", "comments", "core", "dashboard", "pages", "wordpress"},
 }
 
 
