@@ -31,11 +31,12 @@ markdownify writes the Markdown. What the importer gets:
     ``ImageRef.index`` in ``images``; each token appears once, in the intro, a
     section or an FAQ answer (possibly inside a list item or a quote). The importer
     replaces every token, with ``replace_image_placeholders``: by
-    ``![description](image:ID)`` once the picture is in the library, or by nothing
-    (and a line in its report). ``ImageRef`` holds the address (absolute when a base
-    URL was given, otherwise as written), the alt text, the caption (from a
-    ``<figcaption>`` or a ``[caption]`` shortcode) and the attachment id WordPress
-    wrote in the ``wp-image-ID`` class, if any.
+    ``![description](image:ID)`` once the picture is in the library (the description
+    passed through ``escape_markdown``), or by nothing (and a line in its report).
+    ``ImageRef`` holds the address (absolute when a base URL was given, otherwise as
+    written; ``full_size_url`` drops WordPress's ``-300x200`` size suffix), the alt
+    text, the caption (from a ``<figcaption>`` or a ``[caption]`` shortcode) and the
+    attachment id WordPress wrote in the ``wp-image-ID`` class, if any.
 ``notes``
     Plain sentences for the import report about what did not come across as it
     was: removed scripts and frames, embeds turned into links, shortcodes left out
@@ -45,7 +46,7 @@ Links keep http, https, mailto and tel addresses; relative ones are made absolut
 against ``base_url`` when one is given (without one they stay relative, which on this
 site reach the redirects from the old addresses). Embeds (YouTube and the like),
 frames, videos and audio become a line with a link. Entities are decoded and
-non-ASCII text is kept as it is.
+non-ASCII text is kept as it is. Any input converts, however broken or deeply nested.
 """
 
 import html
@@ -121,6 +122,12 @@ def replace_image_placeholders(markdown: str, replacement: Callable[[int], str |
             continue
         lines.append(replaced)
     return _tidy("\n".join(lines))
+
+
+def escape_markdown(text: str) -> str:
+    """Return ``text`` with the characters Markdown would read as markup escaped, for
+    text written inside a line (such as a picture's description)."""
+    return _INLINE_SPECIAL.sub(r"\\\g<0>", text)
 
 
 def convert_body(body: str, *, base_url: str = "") -> ConvertedBody:
@@ -272,9 +279,9 @@ _VIDEO_PAGES = (
 )
 _URL_ALONE = re.compile(r"^\s*(https?://[^\s<>\"]+)\s*$")
 
-# Markdown's own characters in text, escaped so text stays text. An underscore inside
-# a word never makes emphasis, so snake_case stays readable.
-_INLINE_SPECIAL = re.compile(r"([\\`*\[\]])|(?<!\w)_|_(?!\w)|&(?=#?\w+;)")
+# Markdown's own characters in text, escaped so text stays text. An underscore between
+# two letters or digits never makes emphasis, so snake_case stays readable.
+_INLINE_SPECIAL = re.compile(r"[\\`*\[\]]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
 # What starts a list, a quote, a heading or a fence at the start of a line.
 _LINE_START = r"^([ \t]*)(>|~{3,}|#{1,6}(?=[ \t]|$)|[-+=]+(?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))"
 _LINE_STARTS = re.compile(_LINE_START, re.M)
@@ -347,7 +354,7 @@ class _Converter(MarkdownConverter):
     def escape(self, text, parent_tags):
         if not text:
             return ""
-        text = _INLINE_SPECIAL.sub(r"\\\g<0>", text)
+        text = escape_markdown(text)
         if "td" in parent_tags or "th" in parent_tags:
             text = text.replace("|", r"\|")
         return text
@@ -526,14 +533,14 @@ class _Conversion:
         for match in _SHORTCODE.finditer(body):
             name, attributes, closing = match.group(1), match.group(2) or "", match.group(3)
             if "=" in attributes or closing or f"[/{name}]" in body:
-                self.note(_("An unknown shortcode [%(name)s] was kept as text.") % {"name": name})
+                self.note(_("Unknown shortcode [%(name)s] was kept as text.") % {"name": name})
         return body
 
     def caption_shortcode(self, match):
         attributes = _attributes(match.group(2))
         inner = _CAPTION_PICTURE.match(match.group(3))
         if not inner:
-            self.note(_("A [caption] without a picture was kept as text."))
+            self.note(_("Shortcode [caption] without a picture: its text was kept."))
             return match.group(3)
         caption = attributes.get("caption") or inner.group(2).strip()
         return f"<figure>{inner.group(1)}<figcaption>{caption}</figcaption></figure>"
@@ -542,10 +549,11 @@ class _Conversion:
         ids = _attributes(match.group(1)).get("ids", "")
         if ids:
             self.note(
-                _("A [gallery] was left out (pictures %(ids)s): add them by hand.") % {"ids": ids}
+                _("Shortcode [gallery] was left out (pictures %(ids)s): add them by hand.")
+                % {"ids": ids}
             )
         else:
-            self.note(_("A [gallery] was left out: add its pictures by hand."))
+            self.note(_("Shortcode [gallery] was left out: add its pictures by hand."))
         return ""
 
     def media_shortcode(self, match):
@@ -554,9 +562,11 @@ class _Conversion:
             (value for key, value in attributes.items() if key in _MEDIA_FORMATS), ""
         )
         if source:
-            self.note(_("A [%(name)s] became a link to %(url)s.") % {"name": name, "url": source})
+            self.note(
+                _("Shortcode [%(name)s] became a link to %(url)s.") % {"name": name, "url": source}
+            )
             return _link_line(source)
-        self.note(_("A [%(name)s] was left out.") % {"name": name})
+        self.note(_("Shortcode [%(name)s] was left out.") % {"name": name})
         return ""
 
     def autop(self, container, wrap_single):

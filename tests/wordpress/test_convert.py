@@ -13,6 +13,7 @@ from wordpress.convert import (
     ConvertedSection,
     ImageRef,
     convert_body,
+    escape_markdown,
     replace_image_placeholders,
 )
 
@@ -405,7 +406,7 @@ def test_pictures_that_cannot_stand_alone_or_have_no_address_are_reported():
 
 def test_the_importer_swaps_placeholders_for_library_images_or_drops_them():
     result = convert_body(
-        "<p>Top.</p><p><img src='https://x.example/a.jpg' alt='A'></p>"
+        "<p>Top.</p><p><img src='https://x.example/a.jpg' alt='A [big] room_'></p>"
         "<blockquote><p>Quoted.</p><p><img src='https://x.example/b.jpg'></p></blockquote>"
         "<p>End.</p>"
     )
@@ -414,14 +415,14 @@ def test_the_importer_swaps_placeholders_for_library_images_or_drops_them():
     def replacement(index):
         image = result.images[index]
         if index in library:
-            return f"![{image.alt}](image:{library[index]})"
+            return f"![{escape_markdown(image.alt)}](image:{library[index]})"
         return None
 
     text = replace_image_placeholders(result.intro_markdown, replacement)
 
-    assert text == "Top.\n\n![A](image:17)\n\n> Quoted.\n\nEnd."
-    assert [reference.image_id for reference in image_references(text)] == [17]
-    assert [reference.is_alone for reference in image_references(text)] == [True]
+    assert text == "Top.\n\n![A \\[big\\] room\\_](image:17)\n\n> Quoted.\n\nEnd."
+    [reference] = image_references(text)
+    assert (reference.image_id, reference.alt, reference.is_alone) == (17, "A [big] room_", True)
 
 
 # --- links, embeds and hostile markup ---------------------------------------------
@@ -556,10 +557,10 @@ def test_shortcodes_are_converted_reported_or_kept_as_text():
         "<https://old.example.org/talk.mp3>"
     )
     assert result.notes == [
-        "A [gallery] was left out (pictures 3,4,5): add them by hand.",
-        "A [audio] became a link to https://old.example.org/talk.mp3.",
-        "An unknown shortcode [contact-form-7] was kept as text.",
-        "An unknown shortcode [note] was kept as text.",
+        "Shortcode [gallery] was left out (pictures 3,4,5): add them by hand.",
+        "Shortcode [audio] became a link to https://old.example.org/talk.mp3.",
+        "Unknown shortcode [contact-form-7] was kept as text.",
+        "Unknown shortcode [note] was kept as text.",
     ]
 
 
@@ -589,6 +590,7 @@ def test_markdown_characters_in_text_stay_text():
         "<p>1. Not a list, 2020. was a year</p>"
         "<p># not a heading<br>- not a bullet<br>&gt; not a quote<br>+ plus</p>"
         "<p>*stars* and _underscores_ and snake_case, [brackets](x) and `ticks` \\ ok</p>"
+        "<p>__init__ and a_b_ and 2_000</p>"
         "<ul><li>1) item text</li></ul>"
         "<table><tr><th>a|b</th></tr><tr><td>c</td></tr></table>"
         "<pre><code>for x in *y*:\n    print(x)</code></pre>"
@@ -602,6 +604,7 @@ def test_markdown_characters_in_text_stay_text():
         "\\# not a heading\\\n\\- not a bullet\\\n\\> not a quote\\\n\\+ plus\n\n"
         "\\*stars\\* and \\_underscores\\_ and snake_case, \\[brackets\\](x) and \\`ticks\\` "
         "\\\\ ok\n\n"
+        "\\_\\_init\\_\\_ and a_b\\_ and 2_000\n\n"
         "- 1\\) item text\n\n"
         "| a\\|b |\n| --- |\n| c |\n\n"
         "```\nfor x in *y*:\n    print(x)\n```"
@@ -613,6 +616,7 @@ def test_markdown_characters_in_text_stay_text():
         "# not a heading",
         "- not a bullet",
     ]
+    assert "__init__ and a_b_ and 2_000" in readable_text(html).splitlines()
 
 
 def test_tables_definition_lists_and_code_are_kept():
