@@ -133,6 +133,12 @@ def test_headings_inside_group_blocks_still_start_sections():
     assert result.sections == [ConvertedSection("Inside a group", "Text.")]
 
 
+def test_a_level_one_heading_in_a_body_starts_a_section_too():
+    result = convert_body("<p>Intro.</p><h1>Big title</h1><p>Text.</p>")
+
+    assert result.sections == [ConvertedSection("Big title", "Text.")]
+
+
 def test_an_empty_heading_starts_no_section():
     result = convert_body("<p>Intro.</p><h2> &nbsp; </h2><p>More.</p>")
 
@@ -337,6 +343,31 @@ def test_image_blocks_become_placeholders_with_their_alt_caption_and_attachment(
         "https://old.example.org/wp-content/uploads/2023/05/room.jpg"
     )
     assert result.notes == []
+
+
+def test_a_picture_linked_to_a_page_loses_the_link_with_a_note():
+    body = (
+        '<p><a href="https://x.example/full.jpg"><img src="https://x.example/full-300x200.jpg"'
+        ' alt="Full"></a></p>'
+        '<p><a href="/programs/"><img src="https://x.example/banner.png" alt="Programs"></a></p>'
+    )
+
+    result = convert_body(body, base_url="https://old.example.org/")
+
+    assert result.intro_markdown == "![](wp-image:0)\n\n![](wp-image:1)"
+    assert result.notes == ["A picture's link to https://old.example.org/programs/ was left out."]
+
+
+def test_pictures_in_faq_answers_are_placed_there():
+    result = convert_body(
+        "<details><summary>What does it look like?</summary>"
+        "<p>Like this:</p><img src='https://x.example/ward.jpg' alt='The ward'></details>"
+    )
+
+    assert result.faqs == [ConvertedFAQ("What does it look like?", "Like this:\n\n![](wp-image:0)")]
+    assert result.images == [
+        ImageRef(index=0, src_url="https://x.example/ward.jpg", alt="The ward")
+    ]
 
 
 def test_the_caption_shortcode_keeps_its_text_with_the_picture():
