@@ -277,6 +277,7 @@ _VIDEO_PAGES = (
     ),
     (re.compile(r"^https?://player\.vimeo\.com/video/(\d+)"), "https://vimeo.com/{}"),
 )
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+")
 _URL_ALONE = re.compile(r"^\s*(https?://[^\s<>\"]+)\s*$")
 
 # Markdown's own characters in text, escaped so text stays text. An underscore between
@@ -435,7 +436,13 @@ class _Conversion:
     """One body's conversion: its notes and pictures, gathered as it goes."""
 
     def __init__(self, base_url):
-        self.base_url = base_url or ""
+        try:
+            self.base_scheme = urlsplit(base_url or "").scheme.lower()
+        except ValueError:
+            self.base_scheme = ""
+        # A base URL that is not a web address cannot resolve anything: ignored.
+        self.base_url = base_url if self.base_scheme in PICTURE_SCHEMES else ""
+        self.base_scheme = self.base_scheme if self.base_url else "https"
         self.notes = []
         self.images = []
         self.converter = _Converter(self)
@@ -451,11 +458,15 @@ class _Conversion:
             return None
         if value.startswith("#"):
             return value
-        if value.startswith("//"):
-            value = f"{urlsplit(self.base_url).scheme or 'https'}:{value}"
-        elif self.base_url:
-            value = urljoin(self.base_url, value)
-        scheme = urlsplit(value).scheme.lower()
+        try:
+            if value.startswith("//"):
+                value = f"{self.base_scheme}:{value}"
+            elif self.base_url:
+                value = urljoin(self.base_url, value)
+            scheme = urlsplit(value).scheme.lower()
+        except ValueError:
+            # Such as a broken IPv6 host ("//[x").
+            return None
         if not scheme:
             return value
         return value if scheme in schemes else None
@@ -629,11 +640,13 @@ class _Conversion:
                 caption.decompose()
             link = figure.find("a", href=True)
             frame = figure.find("iframe", src=True)
-            address = (
-                link["href"]
-                if link
-                else " ".join(figure.get_text().split()) or (frame["src"] if frame else "")
-            )
+            written = _URL_IN_TEXT.search(figure.get_text())
+            if link:
+                address = link["href"]
+            elif written:
+                address = written.group(0)
+            else:
+                address = frame["src"] if frame else ""
             self.replace_with_link(soup, figure, address, text, _EMBED_KIND)
         for frame in soup.find_all(["iframe", "video", "audio"]):
             if frame.decomposed or frame.parent is None:

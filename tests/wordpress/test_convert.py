@@ -563,6 +563,19 @@ def test_hostile_markup_leaves_nothing_that_runs(hostile):
     assert all("alert" not in image.src_url for image in result.images)
 
 
+@pytest.mark.parametrize("base_url", ["", "https://old.example.org/", "http://[broken"])
+def test_addresses_that_cannot_be_parsed_are_dropped_not_raised(base_url):
+    body = (
+        '<p><a href="//[x/y">a</a> <a href="https://ok.example/">b</a></p>'
+        '<p><img src="//[::1/a.jpg"></p><iframe src="//[x"></iframe>'
+    )
+
+    result = convert_body(body, base_url=base_url)
+
+    assert result.intro_markdown == "a [b](https://ok.example/)"
+    assert result.images == []
+
+
 def test_a_link_without_a_usable_address_keeps_its_text_and_says_so():
     result = convert_body('<p>Please <a href="javascript:void(0)">click here</a>.</p>')
 
@@ -740,6 +753,9 @@ def test_a_long_body_converts_whole_and_quickly():
 # --- any input --------------------------------------------------------------------
 
 FRAGMENTS = [
+    "<a href='//[x'>",
+    "<img src='//[::1/a.jpg'>",
+    "<img class='wp-image-99999999999' src='/a'>",
     "<p>",
     "</p>",
     "<h2>",
@@ -825,7 +841,9 @@ def test_any_jumble_of_markup_converts_with_every_picture_placed_once():
     for _ in range(300):
         body = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(0, 60)))
 
-        result = convert_body(body, base_url=rng.choice(["", "https://old.example.org/"]))
+        base_url = rng.choice(["", "https://old.example.org/", "http://[broken"])
+
+        result = convert_body(body, base_url=base_url)
 
         texts = [result.intro_markdown]
         texts += [section.markdown for section in result.sections]
