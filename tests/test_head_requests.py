@@ -66,6 +66,9 @@ def test_head_answers_have_no_body_and_log_no_warning(server):
     assert "no-body response" not in log
 
 
+# Closing a response sends request_finished, whose handler checks the database
+# connection a worker may already hold.
+@pytest.mark.django_db
 def test_a_streamed_file_is_closed_unread_on_head(tmp_path):
     path = tmp_path / "hero.txt"
     path.write_bytes(b"x" * 5000)
