@@ -237,9 +237,10 @@ class _Importer:
                 self.report.tallies[tally].skipped += 1
         for post_type, count in sorted(self.export.other_post_types.items()):
             self.report.add(
-                post_type, None, "note", _("%(count)s item(s) of this type not imported") % {
-                    "count": count
-                }
+                post_type,
+                None,
+                "note",
+                _("%(count)s item(s) of this type not imported") % {"count": count},
             )
         for term in self.export.terms:
             self.topic_for(term)
@@ -404,13 +405,16 @@ class _Importer:
             self.report.add(kind, item, "note", note)
         for image in converted.images:
             self.report.add(
-                kind, item, "note", _("picture not imported: %(url)s") % {"url": image.full_size_url}
+                kind,
+                item,
+                "note",
+                _("picture not imported: %(url)s") % {"url": image.full_size_url},
             )
         if item.thumbnail_id is not None:
             attachment = self.export.featured_image(item)
-            where = attachment.url if attachment else _("attachment %(id)s") % {
-                "id": item.thumbnail_id
-            }
+            where = (
+                attachment.url if attachment else _("attachment %(id)s") % {"id": item.thumbnail_id}
+            )
             self.report.add(
                 kind, item, "note", _("featured image not imported: %(url)s") % {"url": where}
             )
@@ -433,8 +437,10 @@ class _Importer:
             if not body:
                 if markdown.strip():
                     self.report.add(
-                        kind, item, "note", _("the section “%(heading)s” had no text left")
-                        % {"heading": heading}
+                        kind,
+                        item,
+                        "note",
+                        _("the section “%(heading)s” had no text left") % {"heading": heading},
                     )
                 continue
             anchor = unique_anchor(heading, anchors)
@@ -453,8 +459,10 @@ class _Importer:
                 pairs.append((question, answer))
             else:
                 self.report.add(
-                    kind, item, "note", _("the question “%(question)s” had no answer left")
-                    % {"question": question}
+                    kind,
+                    item,
+                    "note",
+                    _("the question “%(question)s” had no answer left") % {"question": question},
                 )
         return pairs
 
@@ -468,9 +476,9 @@ class _Importer:
     def author_name(self, item):
         author = self.authors.get(item.author)
         name = (author.display_name if author else "") or item.author
-        return _clip(name.strip(), Article, "author") or _(
-            "%(site)s editorial team"
-        ) % {"site": SiteSettings.load().site_name}
+        return _clip(name.strip(), Article, "author") or _("%(site)s editorial team") % {
+            "site": SiteSettings.load().site_name
+        }
 
     @staticmethod
     def replace_children(article, model, rows, names):
@@ -551,8 +559,11 @@ class _Importer:
             slug, number = f"{base}-{number}", number + 1
         if slug != base:
             self.report.add(
-                "page", item, "note", _("/%(base)s/ is taken here: imported as /%(slug)s/")
-                % {"base": base, "slug": slug}
+                "page",
+                item,
+                "note",
+                _("/%(base)s/ is taken here: imported as /%(slug)s/")
+                % {"base": base, "slug": slug},
             )
         return slug
 
@@ -604,7 +615,9 @@ class _Importer:
 
     def users_by_wp_id(self):
         """WordPress user ids to local users with the same email."""
-        emails = {author.wp_id: author.email.lower() for author in self.export.authors if author.email}
+        emails = {
+            author.wp_id: author.email.lower() for author in self.export.authors if author.email
+        }
         if not emails:
             return {}
         users = {
@@ -709,9 +722,7 @@ class _Importer:
 
     def build_comment(self, comment, article, local=None):
         local = local or Comment(article=article)
-        body = Truncator(plain(comment.content)).chars(
-            Comment._meta.get_field("body").max_length
-        )
+        body = Truncator(plain(comment.content)).chars(Comment._meta.get_field("body").max_length)
         created_at = _aware(comment.date, comment.date_gmt) or self.now
         local.author_name = _clip(" ".join(plain(comment.author).split()), Comment, "author_name")
         local.author_email = comment.author_email.strip()[:254]

@@ -240,9 +240,7 @@ def test_comments_keep_status_threads_and_authors(at_import_time):
 
 
 def test_ip_addresses_only_within_the_retention_period(imported):
-    kept = {
-        wp_id: (by_wp_id("comment", wp_id).ip_address) for wp_id in (101, 102, 103, 104, 105)
-    }
+    kept = {wp_id: (by_wp_id("comment", wp_id).ip_address) for wp_id in (101, 102, 103, 104, 105)}
     assert kept == {
         101: None,
         102: None,
