@@ -371,3 +371,40 @@ def test_deferred_bumps_wait_for_the_end_of_the_block():
         caching.bump(caching.CONTENT)
         assert caching.generation(caching.CONTENT) == before
     assert caching.generation(caching.CONTENT) != before
+
+
+def test_a_post_in_the_bin_is_skipped_with_its_comments(at_import_time, tmp_path):
+    report = run(
+        changed_site(
+            tmp_path,
+            (
+                "<wp:status><![CDATA[publish]]></wp:status>",
+                "<wp:status><![CDATA[trash]]></wp:status>",
+            ),
+        )
+    )
+    assert "post 10 (line 89): in WordPress's bin" in report
+    assert "comment 101 (line 144): its post was not imported" in report
+    assert tally_row(report, "posts") == [4, 0, 0, 1, 2]
+    assert not ImportedItem.objects.filter(kind="post", wp_id=10).exists()
+    assert not Comment.objects.exists()
+
+
+def test_a_comment_moderated_here_is_not_overwritten(imported, tmp_path, time_machine):
+    ruth = by_wp_id("comment", 101)
+    time_machine.move_to(datetime(2024, 4, 5, tzinfo=UTC), tick=False)
+    ruth.move_to(Comment.Status.TRASH)
+    ruth.save()
+    report = run(
+        changed_site(
+            tmp_path,
+            ("Week three here", "Week four here"),
+            ("Does melatonin help?", "Does melatonin help at all?"),
+        )
+    )
+    ruth.refresh_from_db()
+    assert (ruth.status, ruth.body.startswith("Week three")) == (Comment.Status.TRASH, True)
+    assert "comment 101 (line 144): moderated here since the last import" in report
+    question = by_wp_id("comment", 103)
+    assert question.body == "Does melatonin help at all?"
+    assert tally_row(report, "comments") == [0, 1, 3, 2, 0]
