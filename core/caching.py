@@ -17,6 +17,8 @@ import hashlib
 import re
 import secrets
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -92,16 +94,41 @@ def _renew(names):
     cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=None)
 
 
+# The names bumped inside deferred_bumps(), or None outside one.
+_deferred = ContextVar("caching_deferred_bumps", default=None)
+
+
 def bump(*names):
     """What ``names`` stand for changed: pages and fragments built from it are stale.
 
     Now, so that no later request of this transaction is answered from the cache, and
     again after the commit, because a page rendered in between read the old rows.
+    Inside ``deferred_bumps()``, only once, when the block ends.
     """
     if not is_enabled():
         return
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.update(names)
+        return
     _renew(names)
     transaction.on_commit(lambda: _renew(names))
+
+
+@contextmanager
+def deferred_bumps(*, discard=False):
+    """Collect the bumps of this block and make them once at its end (none with
+    ``discard``, for writes that are rolled back). For a bulk job such as an import,
+    whose every saved row would otherwise renew the tokens. This thread (or task) only.
+    """
+    names = set()
+    token = _deferred.set(names)
+    try:
+        yield names
+    finally:
+        _deferred.reset(token)
+    if names and not discard:
+        bump(*sorted(names))
 
 
 # --- Shared pages -----------------------------------------------------------------------

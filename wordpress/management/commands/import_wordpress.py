@@ -1,0 +1,38 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from wordpress.importer import import_file
+from wordpress.wxr import WXRError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a WordPress export (Tools → Export): posts, pages, categories and tags, "
+        "and comments. All or nothing; importing again updates what changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("export", help="The export file (WXR 1.1 or 1.2).")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Do everything and print the report, then undo it: nothing is written.",
+        )
+        parser.add_argument(
+            "--skip-bad-items",
+            action="store_true",
+            help="Leave out records that cannot be read (listed in the report) "
+            "instead of stopping at the first.",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            report = import_file(
+                options["export"],
+                dry_run=options["dry_run"],
+                skip_bad_items=options["skip_bad_items"],
+            )
+        except WXRError as error:
+            raise CommandError(f"{options['export']}: {error}") from None
+        except OSError as error:
+            raise CommandError(f"{options['export']}: {error.strerror or error}") from None
+        self.stdout.write(report.as_text(), ending="")
