@@ -1,0 +1,1 @@
+from .legacy import LegacyAddress  # noqa: F401
