@@ -47,10 +47,11 @@ def query_address(name, value):
     kind = QUERY_FORMS.get(name)
     value = (value or "").strip().lower()
     if kind == "number":
-        if not value.isascii() or not value.isdigit() or not value.strip("0"):
+        if not (value.isascii() and value.isdigit() and len(value) < 20 and value.strip("0")):
             return None
         value = str(int(value))
-    elif kind != "slug" or not value or "/" in value:
+    elif kind != "slug" or not value or len(value) > 200 or not value.isprintable():
+        # Not a slug WordPress made (a NUL would also fail in PostgreSQL).
         return None
     return f"/?{name}={value}"
 
@@ -58,12 +59,15 @@ def query_address(name, value):
 def address_for_request(request):
     """The stored form of the old address ``request`` asks for: a query form on the home
     address when it carries one, else its path; None when it cannot be stored."""
-    if request.path == "/":
+    path = request.path_info
+    # WordPress answered its query forms on /index.php as well as on /.
+    if path in ("/", "/index.php"):
         for name in QUERY_FORMS:
             if name in request.GET:
                 return query_address(name, request.GET[name])
+    if path == "/":
         return None
-    address = normalise_path(request.path)
+    address = normalise_path(path)
     return address if len(address) <= MAX_ADDRESS_LENGTH else None
 
 

@@ -1,12 +1,14 @@
 """Old WordPress addresses answered with a 301 to where their content is now."""
 
+from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.utils.cache import patch_cache_control
 
 from .legacy import LegacyAddress, address_for_request
 
 # Browsers keep a 301 with no caching headers for good; a day lets a target that
-# moves or goes away be followed again, while a returning reader skips the hop.
+# moves or goes away be followed again, while a returning reader skips the hop. The
+# front cache keeps none: it would answer for Django after a target went away.
 REDIRECT_MAX_AGE = 24 * 60 * 60
 
 
@@ -26,7 +28,7 @@ class LegacyAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("GET", "HEAD") and request.path == "/":
+        if request.method in ("GET", "HEAD") and request.path_info == "/":
             response = self.redirect(request)
             if response is not None:
                 return response
@@ -34,7 +36,7 @@ class LegacyAddressMiddleware:
         if (
             response.status_code == 404
             and request.method in ("GET", "HEAD")
-            and request.path != "/"
+            and request.path_info != "/"
         ):
             return self.redirect(request) or response
         return response
@@ -47,5 +49,7 @@ class LegacyAddressMiddleware:
         if legacy is None:
             return None
         response = HttpResponsePermanentRedirect(legacy.get_absolute_url())
+        if settings.FRONT_CACHE_SECONDS:
+            response["X-Accel-Expires"] = "0"
         patch_cache_control(response, public=True, max_age=REDIRECT_MAX_AGE)
         return response

@@ -317,3 +317,19 @@ def test_editors_find_an_old_address_in_the_admin(admin_client, article):
     assert "/2019/05/03/tapering-safely" in found.content.decode()
     assert "/articles/tapering-safely/" not in missing.content.decode()
     assert admin_client.get(reverse("admin:wordpress_legacyaddress_add")).status_code == 403
+
+
+def test_index_php_answers_the_query_forms_too(client, article):
+    assert_lands(client.get("/index.php?p=42"), "/articles/tapering-safely/")
+
+
+@pytest.mark.parametrize("query", ["?tag=%00", "?tag=a%00b", "?p=%00", "?p=" + "9" * 40, "?tag="])
+def test_a_hostile_query_form_is_never_a_500(client, article, query):
+    assert client.get("/" + query).status_code in (200, 400)
+    assert client.get("/index.php" + query).status_code in (400, 404)
+
+
+def test_the_front_cache_keeps_no_redirect(client, article, settings):
+    settings.FRONT_CACHE_SECONDS = 1
+
+    assert client.get("/?p=42")["X-Accel-Expires"] == "0"
