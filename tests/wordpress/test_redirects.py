@@ -333,3 +333,15 @@ def test_the_front_cache_keeps_no_redirect(client, article, settings):
     settings.FRONT_CACHE_SECONDS = 1
 
     assert client.get("/?p=42")["X-Accel-Expires"] == "0"
+
+
+def test_editors_may_read_the_list_and_change_nothing(client, article):
+    from tests.articles.test_admin import make_staff
+
+    client.force_login(make_staff("editor", groups=["Editors"]))
+    legacy = LegacyAddress.objects.get(old_address="/?p=42")
+
+    assert client.get(reverse("admin:wordpress_legacyaddress_changelist")).status_code == 200
+    change = reverse("admin:wordpress_legacyaddress_change", args=[legacy.pk])
+    assert client.post(change, {"old_address": "/elsewhere"}).status_code == 403
+    assert LegacyAddress.objects.get(pk=legacy.pk).old_address == "/?p=42"
