@@ -14,7 +14,7 @@ from datetime import date
 from urllib.parse import unquote, urlsplit
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +78,10 @@ class LegacyAddressQuerySet(models.QuerySet):
         return (
             self.filter(old_address=address)
             .filter(
-                Q(article__in=Article.objects.published())
-                | Q(page__in=Page.objects.published())
+                # Correlated, so only the row's own target is checked, by its key;
+                # "article__in" would read every published article on each 404.
+                Exists(Article.objects.published().filter(pk=OuterRef("article_id")))
+                | Exists(Page.objects.published().filter(pk=OuterRef("page_id")))
                 | Q(topic__isnull=False)
                 | Q(target=LegacyAddress.Target.SITE_FEED)
             )
