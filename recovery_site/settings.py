@@ -125,6 +125,9 @@ MIDDLEWARE = [
     "core.middleware.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Old WordPress addresses: a 301 where the site would answer 404 (below
+    # CommonMiddleware so that a missing slash costs no extra hop).
+    "wordpress.middleware.LegacyAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -37,12 +37,12 @@ PAGES = {
     # count and rows for the articles', the topics' and the site pages' sections, listing
     # pages
     "/sitemap.xml": 7,
-    # the slug, then the slugs it used to have
-    "/articles/no-such-article/": 2,
+    # the slug, the slugs it used to have, then old WordPress addresses
+    "/articles/no-such-article/": 3,
     # the site page
     "/about/": 1,
-    # no such site page
-    "/no-such-page/": 1,
+    # no such site page, then old WordPress addresses
+    "/no-such-page/": 2,
 }
 CACHED_PAGES = [
     "/",

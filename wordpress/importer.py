@@ -54,6 +54,7 @@ from pages import placeholders
 from pages.models import Page
 from pages.routes import is_taken
 
+from . import legacy
 from .convert import convert_body, replace_image_placeholders
 from .models import ImportedItem
 from .wxr import CommentStatus, Export, read_export
@@ -251,9 +252,42 @@ class _Importer:
             for comment in item.comments:
                 self.skip("comments", "comment", comment, _("comments on pages are not kept"))
         self.import_comments()
+        self.add_old_addresses()
         if self.changed:
             recount_comments()
             caching.bump(caching.CONTENT, caching.COMMENTS)
+
+    def add_old_addresses(self):
+        """Let the old site's addresses lead to what its records became here (see
+        wordpress/legacy.py). Adding the same addresses again changes nothing."""
+        by_slug = {(term.taxonomy, term.slug): term for term in self.export.terms}
+        for (taxonomy, slug), topic in self.topics.items():
+            parents, term = [], by_slug.get((taxonomy, slug))
+            while term is not None and term.parent and len(parents) < 10:
+                parents.insert(0, term.parent)
+                term = by_slug.get((taxonomy, term.parent))
+            legacy.add_topic_addresses(
+                topic,
+                taxonomy=taxonomy,
+                slug=slug,
+                term_id=getattr(by_slug.get((taxonomy, slug)), "wp_id", None),
+                parent_slugs=parents,
+            )
+        for item in self.export.posts:
+            record = self.records.get((ImportedItem.Kind.POST, item.wp_id))
+            if record is not None and record.article is not None:
+                legacy.add_article_addresses(
+                    record.article,
+                    post_id=item.wp_id,
+                    link=item.link,
+                    slug=item.slug,
+                    posted_on=item.date.date() if item.date else None,
+                )
+        for item in self.export.pages:
+            record = self.records.get((ImportedItem.Kind.PAGE, item.wp_id))
+            if record is not None and record.page is not None:
+                legacy.add_page_addresses(record.page, page_id=item.wp_id, link=item.link)
+        legacy.add_feed_addresses()
 
     def skip(self, tally, kind, record, reason):
         self.report.tallies[tally].skipped += 1

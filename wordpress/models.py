@@ -4,6 +4,9 @@ duplicating."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The old addresses' model lives with their rules; imported here so Django finds it.
+from .legacy import LegacyAddress  # noqa: F401
+
 
 class ImportedItem(models.Model):
     """One record of a WordPress export and the local row it became.
