@@ -348,6 +348,37 @@ def network_data(*wp_ids):
     return {wp_id: (comment.ip_address, comment.user_agent) for wp_id, comment in comments.items()}
 
 
+def trash_meta(status, trashed_at):
+    """The notes WordPress keeps on a comment in the bin: its status before, and when."""
+    return "".join(
+        f"<wp:commentmeta><wp:meta_key><![CDATA[{key}]]></wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{value}]]></wp:meta_value></wp:commentmeta>"
+        for key, value in (
+            ("_wp_trash_meta_status", status),
+            ("_wp_trash_meta_time", int(trashed_at.timestamp())),
+        )
+    )
+
+
+def test_a_comment_in_the_bin_stays_there_as_long_as_one_binned_here(
+    at_import_time, tmp_path, time_machine
+):
+    trashed_at = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
+    binned = "<wp:comment_approved><![CDATA[trash]]></wp:comment_approved>"
+    run(changed_site(tmp_path, (binned, binned + trash_meta("1", trashed_at))))
+    pills = by_wp_id("comment", 104)
+    # Restored, it goes back to where it was in WordPress.
+    assert (pills.status, pills.restore_status) == (Comment.Status.TRASH, Comment.Status.APPROVED)
+    assert pills.status_changed_at == trashed_at
+
+    # The bin is emptied counting from the day the comment went in, not from its date.
+    call_command("comments_maintenance", stdout=io.StringIO())
+    assert Comment.objects.filter(pk=pills.pk).exists()
+    time_machine.move_to(trashed_at + timedelta(days=30, minutes=1), tick=False)
+    call_command("comments_maintenance", stdout=io.StringIO())
+    assert not Comment.objects.filter(pk=pills.pk).exists()
+
+
 def test_ip_addresses_and_browsers_only_within_the_retention_period(at_import_time, tmp_path):
     run(changed_site(tmp_path, with_agent(101), with_agent(105)))
     assert network_data(101, 102, 103, 104, 105) == {
@@ -537,6 +568,34 @@ def test_skip_bad_items_leaves_out_posts_and_pages_that_cannot_be_read():
     assert tally_row(report, "pages") == [0, 0, 0, 1, 0]
     assert list(Article.objects.values_list("title", flat=True)) == ["A good post"]
     assert not Page.objects.filter(title="").exists()
+
+
+def test_a_wxr_1_0_export_imports_the_same_way(time_machine):
+    time_machine.move_to(datetime(2009, 10, 2, 18, 0, tzinfo=UTC), tick=False)
+    get_user_model().objects.create_user("mara", email="mara@harbourlane.example")
+    report = run(EXPORTS / "site-wxr-1.0.xml")
+
+    for kind, created in (("posts", 1), ("pages", 1), ("topics", 3), ("comments", 2)):
+        assert tally_row(report, kind)[:4] == [created, 0, 0, 0]
+    walking = by_wp_id("post", 5)
+    assert (walking.title, walking.slug, walking.author) == (
+        "Walking & talking: our Sunday group",
+        "walking-and-talking",
+        "Mara Quint",
+    )
+    assert walking.published_at == datetime(2009, 9, 27, 7, 0, tzinfo=UTC)
+    assert {topic.slug for topic in walking.topics.all()} == {"walking", "habits"}
+    pat, mara = by_wp_id("comment", 7), by_wp_id("comment", 8)
+    assert (mara.parent, mara.author_email) == (pat, "mara@harbourlane.example")
+    # WXR 1.0 lists no users: the reply by WordPress user 1 is linked to no one here,
+    # although a user here has its email.
+    assert mara.user is None
+    assert by_wp_id("page", 2).slug == "visiting"
+    # The nested category's address, with its parent's slug.
+    assert LegacyAddress.objects.filter(
+        old_address="/category/home-and-daily-life/walking",
+        topic__slug="walking",
+    ).exists()
 
 
 def test_the_page_cache_is_bumped_once_at_the_end(at_import_time, monkeypatch):
