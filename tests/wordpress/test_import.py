@@ -591,11 +591,12 @@ def test_a_wxr_1_0_export_imports_the_same_way(time_machine):
     # although a user here has its email.
     assert mara.user is None
     assert by_wp_id("page", 2).slug == "visiting"
-    # The nested category's address, with its parent's slug.
+    # The nested category's address, with its parent's slug; no term ids, no /?cat=.
     assert LegacyAddress.objects.filter(
         old_address="/category/home-and-daily-life/walking",
         topic__slug="walking",
     ).exists()
+    assert not LegacyAddress.objects.filter(old_address__startswith="/?cat=").exists()
 
 
 def test_the_page_cache_is_bumped_once_at_the_end(at_import_time, monkeypatch):
