@@ -281,13 +281,30 @@ def test_bodies_become_sections_and_faqs(imported):
         "Should children be told?",
         "What if they are angry?",
     ]
+    # A classic body: plain paragraphs, the FAQ part's heading and questions gone.
+    assert [s.body for s in family.sections.all()] == [
+        "Telling the people close to you is often the hardest step. Choose a calm moment.",
+        "Write down the two or three things you most want them to know.",
+    ]
+    assert [faq.answer for faq in family.faqs.all()] == [
+        "Yes, in words that fit their age.",
+        "Anger is common at first. Give it time, and offer our family evenings.",
+    ]
     assert "family evenings" in family.faqs.last().answer_html
     assert "Before the conversation" in family.outline_html
     sleep = by_wp_id("post", 10)
-    # The section under "Why nights feel long" held only a picture, not imported yet.
+    # A block-editor body: its block comments leave no trace, its details block is an
+    # FAQ entry, and the section under "Why nights feel long" held only a picture.
     assert [s.heading for s in sleep.sections.all()] == ["Overview"]
-    assert [faq.question for faq in sleep.faqs.all()] == ["Will I ever sleep normally again?"]
-    assert "wp-image" not in sleep.sections.get().body
+    assert sleep.sections.get().body == (
+        "Many people sleep badly in the first weeks without alcohol. It gets better."
+    )
+    assert [(faq.question, faq.answer) for faq in sleep.faqs.all()] == [
+        (
+            "Will I ever sleep normally again?",
+            "Yes. For most people sleep settles within a few months.",
+        )
+    ]
     url = "https://old.harbourlane.example/wp-content/uploads/2024/03/walk-at-sunrise.jpg"
     assert f"post 10 (line 89): picture not imported: {url}" in imported
     assert f"post 10 (line 89): featured image not imported: {url}" in imported
