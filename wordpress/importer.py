@@ -30,7 +30,7 @@ import ipaddress
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -774,7 +774,10 @@ class _Importer:
         local.is_urgent = crisis.is_crisis(body, self.crisis_phrases)
         local.user = self.users.get(comment.user_id) if comment.user_id else None
         local.created_at = created_at
-        local.status_changed_at = created_at
+        # The bin is emptied counting from the day a comment went in, which WordPress
+        # notes; counted from the comment's date, the next upkeep would empty it.
+        trashed_at = _trashed_at(comment) if local.status == Comment.Status.TRASH else None
+        local.status_changed_at = min(trashed_at, self.now) if trashed_at else created_at
         # Privacy holds from the first minute: only as long as any comment keeps them.
         recent = created_at >= self.ip_since
         local.ip_address = _ip(comment.author_ip) if recent else None
@@ -800,6 +803,15 @@ class _Importer:
         record.save(update_fields=["content_hash", "synced_at", "imported_at"])
         self.report.tallies["comments"].updated += 1
         self.changed = True
+
+
+def _trashed_at(comment):
+    """When WordPress put ``comment`` in the bin (_wp_trash_meta_time), if it says."""
+    stamp = comment.meta.get("_wp_trash_meta_time", "").strip()
+    try:
+        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp.isdecimal() else None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _ip(text):

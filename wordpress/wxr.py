@@ -20,7 +20,7 @@ import enum
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -462,8 +462,19 @@ class _Collector:
 
     def add_channel_term(self, element: Element) -> None:
         term = _read_channel_term(element)
-        if term is not None:
-            self.terms.setdefault((term.taxonomy, term.slug), term)
+        if term is None:
+            return
+        if term.parent and (term.taxonomy, term.parent) not in self.terms:
+            # WXR 1.0 names a category's parent by its name, not its slug (WordPress
+            # writes parents first, so the parent is known by now).
+            named = [
+                known.slug
+                for known in self.terms.values()
+                if known.taxonomy == term.taxonomy and known.name == term.parent
+            ]
+            if named:
+                term = replace(term, parent=named[0])
+        self.terms.setdefault((term.taxonomy, term.slug), term)
 
     def item_term(self, taxonomy: str, slug: str, name: str) -> Term:
         """The term an item names: the channel's (which knows the parent) or a new one."""

@@ -352,6 +352,33 @@ def test_a_wxr_1_1_export_reads_the_same_way():
     )
 
 
+def test_a_wxr_1_0_export_reads_the_same_way():
+    export = read_export(EXPORTS / "site-wxr-1.0.xml")
+
+    assert export.version == "1.0"
+    assert export.base_url == "http://harbourlane.example"
+    # WXR 1.0 lists no users, and has no term ids.
+    assert export.authors == ()
+    # It names a category's parent by its name, later versions by its slug.
+    assert export.terms == (
+        Term(taxonomy="category", slug="home-and-daily-life", name="Home & daily life"),
+        Term(taxonomy="category", slug="walking", name="Walking", parent="home-and-daily-life"),
+        Term(taxonomy="post_tag", slug="habits", name="Habits"),
+    )
+    (item,) = export.posts
+    assert item.title == "Walking & talking: our Sunday group"
+    # The author's display name where later versions write the login.
+    assert item.author == "Mara Quint"
+    assert item.date_gmt == datetime(2009, 9, 27, 7, 0, tzinfo=UTC)
+    assert item.terms == export.terms[1:]
+    assert [(c.wp_id, c.parent_id, c.user_id) for c in item.comments] == [
+        (7, None, None),
+        (8, 7, 1),
+    ]
+    (page,) = export.pages
+    assert (page.wp_id, page.slug, page.terms) == (2, "visiting", ())
+
+
 def test_wxr_1_0_tags_and_categories_without_slugs_make_one_term_each():
     # WXR 1.0 named tags "tag" and listed each category a second time without a slug.
     item = post(1).replace(

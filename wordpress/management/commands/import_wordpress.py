@@ -11,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("export", help="The export file (WXR 1.1 or 1.2).")
+        parser.add_argument("export", help="The export file (WXR 1.0, 1.1 or 1.2).")
         parser.add_argument(
             "--dry-run",
             action="store_true",
