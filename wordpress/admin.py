@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from . import progress, runs
 from .forms import ImportUploadForm
@@ -91,8 +91,16 @@ class ImportRunAdmin(admin.ModelAdmin):
         return [
             path("upload/", view(self.upload_view), name="wordpress_importrun_upload"),
             path("<int:pk>/status/", view(self.status_view), name="wordpress_importrun_status"),
-            path("<int:pk>/import/", view(self.import_view), name="wordpress_importrun_import"),
-            path("<int:pk>/cancel/", view(self.cancel_view), name="wordpress_importrun_cancel"),
+            path(
+                "<int:pk>/import/",
+                view(require_POST(self.import_view)),
+                name="wordpress_importrun_import",
+            ),
+            path(
+                "<int:pk>/cancel/",
+                view(require_POST(self.cancel_view)),
+                name="wordpress_importrun_cancel",
+            ),
             *super().get_urls(),
         ]
 
@@ -148,23 +156,20 @@ class ImportRunAdmin(admin.ModelAdmin):
         run = get_object_or_404(
             ImportRun.objects.select_related("uploaded_by", "imported_by"), pk=pk
         )
-        running = run.state in {ImportRun.State.CHECKING, ImportRun.State.IMPORTING}
         return self.render(
             request,
             "status.html",
             str(run),
             run=run,
-            running=running,
-            progress=progress.read(run.pk) if running else None,
+            running=run.is_running,
+            progress=progress.read(run.pk) if run.is_running else None,
             dry_run=Report.from_json(run.dry_run_report) if run.dry_run_report else None,
             report=Report.from_json(run.report) if run.report else None,
         )
 
     def import_view(self, request, pk):
-        """ "Import now": queue the import of the checked file (POST only)."""
+        """Import now: queue the import of the checked file."""
         self.check_superuser(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         run = get_object_or_404(ImportRun, pk=pk)
         if not runs.start_import(run=run, user=request.user):
             self.message_user(
@@ -176,10 +181,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         return redirect(run)
 
     def cancel_view(self, request, pk):
-        """ "Cancel" before the import starts: the run is closed and its file deleted."""
+        """Cancel before the import starts: the run is closed and its file deleted."""
         self.check_superuser(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         run = get_object_or_404(ImportRun, pk=pk)
         if runs.cancel_run(run=run):
             self.message_user(

@@ -204,6 +204,11 @@ class ImportRun(models.Model):
     def is_open(self):
         return self.state in self.OPEN_STATES
 
+    @property
+    def is_running(self):
+        """Whether a task is at work on the run (or queued for one)."""
+        return self.state in {self.State.CHECKING, self.State.IMPORTING}
+
     def can_move_to(self, state):
         return state in self.MOVES.get(self.state, set())
 

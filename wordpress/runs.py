@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from . import progress
 from .models import ImportRun
@@ -95,15 +94,14 @@ def give_up_abandoned_runs(*, now=None):
         if run.state == State.CHECKED:
             moved = run.move_to(State.CANCELLED, finished_at=now)
         else:
-            moved = run.move_to(State.FAILED, error=_(ABANDONED), finished_at=now)
+            message = _(
+                "The check or the import did not end within a day (is the background "
+                "worker, manage.py db_worker, running?); nothing was written. Upload "
+                "the file again."
+            )
+            moved = run.move_to(State.FAILED, error=message, finished_at=now)
         if moved:
             run.delete_upload()
             progress.forget(run.pk)
             closed += 1
     return closed
-
-
-ABANDONED = gettext_noop(
-    "The check or the import did not end within a day (is `manage.py db_worker` "
-    "running?); nothing was written. Upload the file again."
-)

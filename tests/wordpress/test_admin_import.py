@@ -439,3 +439,17 @@ def test_maintenance_marks_a_run_whose_worker_never_finished_failed(
     assert "db_worker" in run.error
     assert stored_files(import_dir) == []
     assert upload(admin, django_capture_on_commit_callbacks).status_code == 302
+
+
+def test_the_status_page_costs_a_fixed_number_of_queries(
+    admin, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    upload(admin, django_capture_on_commit_callbacks)
+    run = ImportRun.objects.get()
+    url = run.get_absolute_url()
+    admin.get(url)  # the site settings are cached from here on
+
+    # Session, user, the run with its people.
+    with django_assert_num_queries(3):
+        response = admin.get(url)
+    assert response.status_code == 200
