@@ -183,7 +183,8 @@ class Report:
         return cls(
             base_url=data["base_url"],
             dry_run=data["dry_run"],
-            tallies={kind: Tally(**tally) for kind, tally in data["tallies"].items()},
+            # In KINDS' order: PostgreSQL's jsonb keeps an object's keys in its own.
+            tallies={kind: Tally(**data["tallies"][kind]) for kind in KINDS},
             lines=[ReportLine(**line) for line in data["lines"]],
         )
 

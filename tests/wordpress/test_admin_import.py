@@ -33,6 +33,7 @@ EXPORTS = Path(__file__).parent / "exports"
 SITE = EXPORTS / "site-wxr-1.2.xml"
 TRUNCATED = EXPORTS / "bad-truncated.xml"
 UPLOAD_URL = reverse("admin:wordpress_importrun_upload")
+KINDS = ["Posts", "Pages", "Topics", "Comments"]
 TABLES = (Article, Section, FAQ, Topic, Page, Comment, ImportedItem)
 State = ImportRun.State
 
@@ -188,6 +189,9 @@ def test_the_upload_is_stored_privately_and_checked_by_a_dry_run_that_writes_not
     assert "(dry run: nothing was written)" in html
     assert tally_cells(page, "Posts") == [5, 0, 0, 0, 3]
     assert tally_cells(page, "Comments") == [5, 0, 0, 1, 0]
+    # The rows in the command's order.
+    rows = [html.index(f'<th scope="row">{kind}</th>') for kind in KINDS]
+    assert rows == sorted(rows)
     assert "comment 106 (line 218): a pingback, not a reader&#x27;s comment" in html
     assert "<h3>Imported as drafts</h3>" in html
     assert "post 10 (line 89): Choose the medical reviewer before publishing." in html
