@@ -6,13 +6,15 @@ run when ``django_capture_on_commit_callbacks(execute=True)`` lets the callbacks
 """
 
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -22,9 +24,10 @@ from core.models import AuditEntry
 from pages.models import Page
 from scripts.generate_wxr import generate_export
 from tests.articles.test_admin import make_staff
-from wordpress import progress
+from wordpress import progress, runs
 from wordpress.importer import STAGES, import_file
 from wordpress.models import ImportedItem, ImportRun
+from wordpress.tasks import check_export
 from wordpress.wxr import read_export
 
 pytestmark = pytest.mark.django_db
@@ -344,8 +347,6 @@ def test_a_cancel_during_the_dry_run_wins(
     press(admin, django_capture_on_commit_callbacks, run, "cancel")
 
     # The worker comes to the queued check afterwards: it finds nothing to do.
-    from wordpress.tasks import check_export
-
     assert check_export.call(run.pk) is None
     run.refresh_from_db()
     assert run.state == State.CANCELLED
@@ -457,3 +458,51 @@ def test_the_status_page_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         response = admin.get(url)
     assert response.status_code == 200
+
+
+def seen_from_another_connection(run_id):
+    """What another process would see now: the run's state, the articles, the
+    progress (read in a thread, which Django gives its own database connection)."""
+    seen = {}
+
+    def look():
+        try:
+            seen["state"] = ImportRun.objects.get(pk=run_id).state
+            seen["articles"] = Article.objects.count()
+            seen["progress"] = progress.read(run_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_importing_others_see_the_state_and_progress_but_not_the_rows(superuser, import_dir):
+    file_name = "export.xml"
+    import_dir.mkdir(parents=True)
+    (import_dir / file_name).write_bytes(SITE.read_bytes())
+    run = ImportRun.objects.create(
+        original_name="site.xml", file_name=file_name, state=State.CHECKED
+    )
+    seen = []
+
+    def during_import(sender, instance, created, **kwargs):
+        if not seen:
+            seen.append(seen_from_another_connection(run.pk))
+
+    post_save.connect(during_import, sender=Article, dispatch_uid="during-import")
+    try:
+        # Committed at once, the immediate backend runs the import on that commit.
+        assert runs.start_import(run=run, user=superuser)
+    finally:
+        post_save.disconnect(dispatch_uid="during-import", sender=Article)
+
+    [during] = seen
+    assert during["state"] == State.IMPORTING
+    assert during["articles"] == 0
+    assert during["progress"].stage == "posts"
+    assert seen_from_another_connection(run.pk)["state"] == State.DONE
+    assert Article.objects.count() == 5
