@@ -166,6 +166,7 @@ class AuditAction(models.TextChoices):
     COMMENT_RESTORED = "comment_restored", _("comment restored")
     COMMENT_DELETED = "comment_deleted", _("comment deleted")
     COMMENT_CENTER_REPLY = "comment_center_reply", _("reply posted as the center")
+    WORDPRESS_IMPORTED = "wordpress_imported", _("WordPress export imported")
 
 
 class AuditEntry(models.Model):

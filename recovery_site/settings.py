@@ -275,6 +275,12 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
 # Where `manage.py backup` (make backup) writes its archives; keep it off the web root.
 BACKUP_DIR = Path(env("BACKUP_DIR", BASE_DIR / "backups"))
 
+# WordPress exports uploaded in the admin wait here for their import. They hold
+# commenters' emails and IP addresses: a private folder, never under MEDIA_ROOT.
+WORDPRESS_IMPORT_DIR = Path(env("WORDPRESS_IMPORT_DIR", BASE_DIR / "private" / "wordpress"))
+# The largest export accepted by the admin's upload, in bytes (the command has no limit).
+WORDPRESS_IMPORT_MAX_BYTES = env_int("WORDPRESS_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 

@@ -314,3 +314,17 @@ def test_gzip_and_plain_readers_each_get_their_own_bytes(front, article):
         assert answer.getheader("Content-Encoding") is None
         assert answer.body == html
     assert len(front.recorder.to(path)) == 2
+
+
+def test_only_the_wordpress_upload_takes_a_large_body(front):
+    body = b"x" * (11 * 1024 * 1024)
+    headers = {"Content-Type": "application/octet-stream"}
+
+    elsewhere = front.request("/admin/login/", method="POST", headers=headers, body=body)
+    upload = front.request(
+        "/admin/wordpress/importrun/upload/", method="POST", headers=headers, body=body
+    )
+
+    assert elsewhere.status == 413
+    # Through to Django, which refuses it for want of a sign-in and a CSRF token.
+    assert upload.status == 403

@@ -1,7 +1,18 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from . import progress, runs
+from .forms import ImportUploadForm
+from .importer import Report
 from .legacy import LegacyAddress, normalise_path
+from .models import ImportRun
 
 
 @admin.register(LegacyAddress)
@@ -34,3 +45,154 @@ class LegacyAddressAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Imports from WordPress started here, for superusers only: an export holds every
+    commenter's email and IP address, and an import writes the whole site.
+
+    Upload (``upload/``), then the status page of each run (``<id>/status/``) shows the
+    dry run, "Import now" and "Cancel", then the final report.
+    """
+
+    list_display = ["run_link", "state", "uploaded_by", "created_at", "finished_at"]
+    list_display_links = None
+    list_filter = ["state"]
+    search_fields = ["original_name"]
+    ordering = ["-created_at", "-pk"]
+    list_select_related = ["uploaded_by"]
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    # Runs change only through the pages below; they stay as a record of imports.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("import"), ordering="created_at")
+    def run_link(self, run):
+        return format_html('<a href="{}">{}</a>', run.get_absolute_url(), run)
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(function)
+
+        return [
+            path("upload/", view(self.upload_view), name="wordpress_importrun_upload"),
+            path("<int:pk>/status/", view(self.status_view), name="wordpress_importrun_status"),
+            path(
+                "<int:pk>/import/",
+                view(require_POST(self.import_view)),
+                name="wordpress_importrun_import",
+            ),
+            path(
+                "<int:pk>/cancel/",
+                view(require_POST(self.cancel_view)),
+                name="wordpress_importrun_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def check_superuser(self, request):
+        if not self.has_module_permission(request):
+            raise PermissionDenied
+
+    def render(self, request, template, title, status=200, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            **context,
+        }
+        return TemplateResponse(
+            request, f"admin/wordpress/importrun/{template}", context, status=status
+        )
+
+    def upload_view(self, request):
+        """Step one: the export and its option; a valid upload goes to its status page."""
+        self.check_superuser(request)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = runs.start_run(
+                    upload=form.cleaned_data["export"],
+                    skip_bad_items=form.cleaned_data["skip_bad_items"],
+                    user=request.user,
+                )
+            except runs.AnotherRunOpen:
+                form.add_error(
+                    None,
+                    ValidationError(
+                        _("Another import is open: finish or cancel it first."),
+                        code="another_open",
+                    ),
+                )
+            else:
+                return redirect(run)
+        return self.render(
+            request,
+            "upload.html",
+            _("Import from WordPress"),
+            status=400 if form.is_bound else 200,
+            form=form,
+            open_run=ImportRun.objects.open().first(),
+            max_bytes=settings.WORDPRESS_IMPORT_MAX_BYTES,
+        )
+
+    def status_view(self, request, pk):
+        """Where a run stands: its progress, the dry run's report, the final report."""
+        self.check_superuser(request)
+        run = get_object_or_404(
+            ImportRun.objects.select_related("uploaded_by", "imported_by"), pk=pk
+        )
+        return self.render(
+            request,
+            "status.html",
+            str(run),
+            run=run,
+            running=run.is_running,
+            progress=progress.read(run.pk) if run.is_running else None,
+            dry_run=Report.from_json(run.dry_run_report) if run.dry_run_report else None,
+            report=Report.from_json(run.report) if run.report else None,
+        )
+
+    def import_view(self, request, pk):
+        """Import now: queue the import of the checked file."""
+        self.check_superuser(request)
+        run = get_object_or_404(ImportRun, pk=pk)
+        if not runs.start_import(run=run, user=request.user):
+            self.message_user(
+                request,
+                _("This import cannot start now (it is: %(state)s).")
+                % {"state": run.get_state_display()},
+                messages.WARNING,
+            )
+        return redirect(run)
+
+    def cancel_view(self, request, pk):
+        """Cancel before the import starts: the run is closed and its file deleted."""
+        self.check_superuser(request)
+        run = get_object_or_404(ImportRun, pk=pk)
+        if runs.cancel_run(run=run):
+            self.message_user(
+                request, _("Import cancelled; the uploaded file is deleted."), messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request,
+                _("This import cannot be cancelled now (it is: %(state)s).")
+                % {"state": run.get_state_display()},
+                messages.WARNING,
+            )
+        return redirect(run)

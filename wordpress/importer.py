@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from articles.content_checks import plain_text, publishing_problems
 from articles.models import FAQ, Article, Section, Topic, unique_anchor, unique_slug
@@ -79,6 +80,20 @@ TRASHED_FROM = {"1": Comment.Status.APPROVED, "0": Comment.Status.PENDING}
 # What save() does to a new section or FAQ before writing it.
 RENDER = {Section: Section.render_body, FAQ: FAQ.render_answer}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# The stages a ``progress`` callback hears of, in order.
+STAGES = ("reading", "topics", "posts", "pages", "comments", "addresses")
+# Records between two calls of ``progress`` within a stage: often enough for a bar
+# that moves, rarely enough to cost nothing beside the rows written.
+PROGRESS_EVERY = 25
+
+
+COLUMNS = ("created", "updated", "unchanged", "skipped", "drafted")
+OUTCOME_HEADINGS = (
+    ("skipped", _lazy("Skipped")),
+    ("drafted", _lazy("Imported as drafts")),
+    ("urgent", _lazy("Urgent comments (crisis language): for a moderator to read first")),
+    ("note", _lazy("Notes")),
+)
 
 
 @dataclass
@@ -107,6 +122,8 @@ class ReportLine:
 
 @dataclass
 class Report:
+    """What an import did (or a dry run would do): a table per kind, and the reasons."""
+
     base_url: str = ""
     dry_run: bool = False
     tallies: dict = field(default_factory=lambda: {kind: Tally() for kind in KINDS})
@@ -122,44 +139,79 @@ class Report:
     def of(self, outcome):
         return [line for line in self.lines if line.outcome == outcome]
 
-    def as_text(self):
-        """The table, then the reasons: what the command prints."""
+    @property
+    def title(self):
         title = _("WordPress import from %(site)s") % {"site": self.base_url or "?"}
         if self.dry_run:
             title += " " + _("(dry run: nothing was written)")
-        columns = ("created", "updated", "unchanged", "skipped", "drafted")
-        rows = [title, "", f"{'':10}" + "".join(f"{_(name):>11}" for name in columns)]
-        for kind, tally in self.tallies.items():
-            values = [getattr(tally, name) for name in columns]
-            rows.append(f"{_(kind):10}" + "".join(f"{value:>11}" for value in values))
-        for outcome, heading in (
-            ("skipped", _("Skipped")),
-            ("drafted", _("Imported as drafts")),
-            ("urgent", _("Urgent comments (crisis language): for a moderator to read first")),
-            ("note", _("Notes")),
-        ):
-            lines = self.of(outcome)
-            if lines:
-                rows += ["", heading + ":"]
-                rows += [f"  {line}" for line in lines]
+        return title
+
+    @property
+    def columns(self):
+        """The table's column names, translated."""
+        return [_(name) for name in COLUMNS]
+
+    def rows(self):
+        """The table: (kind, [created, updated, unchanged, skipped, drafted]) per kind."""
+        return [
+            (_(kind), [getattr(tally, name) for name in COLUMNS])
+            for kind, tally in self.tallies.items()
+        ]
+
+    def groups(self):
+        """The reasons: (heading, lines) for each outcome that has lines."""
+        return [
+            (heading, lines) for outcome, heading in OUTCOME_HEADINGS if (lines := self.of(outcome))
+        ]
+
+    def as_text(self):
+        """The table, then the reasons: what the command prints."""
+        rows = [self.title, "", f"{'':10}" + "".join(f"{name:>11}" for name in self.columns)]
+        for kind, values in self.rows():
+            rows.append(f"{kind:10}" + "".join(f"{value:>11}" for value in values))
+        for heading, lines in self.groups():
+            rows += ["", heading + ":"]
+            rows += [f"  {line}" for line in lines]
         return "\n".join(rows) + "\n"
 
+    def as_json(self):
+        """The report as plain data, to store (``Report.from_json`` reads it back)."""
+        return asdict(self)
 
-def import_file(path, *, dry_run=False, skip_bad_items=False):
+    @classmethod
+    def from_json(cls, data):
+        return cls(
+            base_url=data["base_url"],
+            dry_run=data["dry_run"],
+            # In KINDS' order: PostgreSQL's jsonb keeps an object's keys in its own.
+            tallies={kind: Tally(**data["tallies"][kind]) for kind in KINDS},
+            lines=[ReportLine(**line) for line in data["lines"]],
+        )
+
+
+def import_file(path, *, dry_run=False, skip_bad_items=False, progress=None):
     """Read the export at ``path`` and import it; raises ``WXRError`` (nothing
-    written) for a file that cannot be read."""
+    written) for a file that cannot be read. ``progress``: see ``import_export``."""
+    if progress is not None:
+        progress("reading", 0, None)
     export = read_export(path, skip_bad_items=skip_bad_items)
-    return import_export(export, dry_run=dry_run)
+    return import_export(export, dry_run=dry_run, progress=progress)
 
 
-def import_export(export: Export, *, dry_run=False, now=None):
+def import_export(export: Export, *, dry_run=False, now=None, progress=None):
     """Import ``export`` in one transaction (rolled back with ``dry_run``); return
-    the ``Report``."""
+    the ``Report``.
+
+    ``progress(stage, done, total)``, when given, is called as each stage of
+    ``STAGES`` starts (``done`` 0), every ``PROGRESS_EVERY`` records and as it ends
+    (``done == total``). It runs inside the import's transaction: what it writes to
+    the database is seen by others only after the commit (or never, in a dry run).
+    """
     report = Report(base_url=export.base_url, dry_run=dry_run)
     # Saved rows bump the page cache one by one through signals: gathered here and
     # made once at the end, or not at all when the writes are rolled back.
     with caching.deferred_bumps(discard=dry_run), transaction.atomic():
-        _Importer(export, report, now or timezone.now()).run()
+        _Importer(export, report, now or timezone.now(), progress).run()
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -206,7 +258,8 @@ def _clip(text, model, name):
 
 
 class _Importer:
-    def __init__(self, export, report, now):
+    def __init__(self, export, report, now, progress=None):
+        self.progress = progress
         self.export = export
         self.report = report
         self.now = now
@@ -243,19 +296,39 @@ class _Importer:
                 "note",
                 _("%(count)s item(s) of this type not imported") % {"count": count},
             )
-        for term in self.export.terms:
+        for term in self.counted("topics", self.export.terms):
             self.topic_for(term)
-        for item in self.export.posts:
+        for item in self.counted("posts", self.export.posts):
             self.import_post(item)
-        for item in self.export.pages:
+        for item in self.counted("pages", self.export.pages):
             self.import_page(item)
             for comment in item.comments:
                 self.skip("comments", "comment", comment, _("comments on pages are not kept"))
         self.import_comments()
+        self.tell("addresses", 0, None)
         self.add_old_addresses()
         if self.changed:
             recount_comments()
             caching.bump(caching.CONTENT, caching.COMMENTS)
+
+    def tell(self, stage, done, total):
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def counted(self, stage, records, *, total=None, size=lambda record: 1):
+        """``records`` one by one, telling ``progress`` how many of ``total`` (each
+        record counting ``size(record)``) are done."""
+        total = len(records) if total is None else total
+        done, told = 0, 0
+        self.tell(stage, 0, total)
+        for record in records:
+            yield record
+            done += size(record)
+            if done - told >= PROGRESS_EVERY:
+                self.tell(stage, done, total)
+                told = done
+        if told != done:
+            self.tell(stage, done, total)
 
     def add_old_addresses(self):
         """Let the old site's addresses lead to what its records became here (see
@@ -612,7 +685,11 @@ class _Importer:
         self.users = self.users_by_wp_id()
         self.taken = self.comment_keys()
         new = []  # (depth, wp id, Comment, parent wp id)
-        for item in self.export.posts:
+        posts = self.export.posts
+        total = sum(len(item.comments) for item in posts)
+        for item in self.counted(
+            "comments", posts, total=total, size=lambda item: len(item.comments)
+        ):
             article = self.articles.get(item.wp_id)
             new.extend(self.comments_of(item, article))
         created = {}

@@ -1,7 +1,13 @@
 """What the WordPress importer brought in, so that importing again updates instead of
 duplicating."""
 
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # The old addresses' model lives with their rules; imported here so Django finds it.
@@ -72,3 +78,165 @@ class ImportedItem(models.Model):
             self.Kind.COMMENT: self.comment,
             self.Kind.TERM: self.topic,
         }[self.kind]
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def open(self):
+        """Runs not yet over: being checked, waiting for "Import now", or importing."""
+        return self.filter(state__in=ImportRun.OPEN_STATES)
+
+    def abandoned(self, *, now):
+        """Open runs left untouched for ``ABANDONED_AFTER``: nobody pressed "Import now"
+        or "Cancel", or the worker running them stopped."""
+        return self.open().filter(updated_at__lt=now - ABANDONED_AFTER)
+
+
+# An upload older than this, still open, is given up (``wordpress_maintenance``).
+ABANDONED_AFTER = timedelta(days=1)
+
+
+class ImportRun(models.Model):
+    """One WordPress export uploaded in the admin: checked by a dry run, then imported.
+
+    The file waits in ``WORDPRESS_IMPORT_DIR`` (private: it holds commenters' emails
+    and IP addresses) and is deleted once the run is over. The database lets one run
+    at a time be open (``import_run_one_open``), whatever the number of processes.
+    """
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("checking (dry run)")
+        CHECKED = "checked", _("checked: waiting for “Import now”")
+        IMPORTING = "importing", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    OPEN_STATES = (State.CHECKING, State.CHECKED, State.IMPORTING)
+    # The allowed moves: from a state to those it may become.
+    MOVES = {
+        State.CHECKING: {State.CHECKED, State.FAILED, State.CANCELLED},
+        State.CHECKED: {State.IMPORTING, State.CANCELLED, State.FAILED},
+        State.IMPORTING: {State.DONE, State.FAILED},
+    }
+
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.CHECKING
+    )
+    file_name = models.CharField(
+        _("stored file"),
+        max_length=100,
+        blank=True,
+        help_text=_("The upload's name in WORDPRESS_IMPORT_DIR; empty once it is deleted."),
+    )
+    original_name = models.CharField(
+        _("uploaded file"),
+        max_length=255,
+        help_text=_("The file's name on the uploader's computer."),
+    )
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    skip_bad_items = models.BooleanField(
+        _("leave out bad records"),
+        default=False,
+        help_text=_("Records that cannot be read are listed and left out, instead of stopping."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    dry_run_report = models.JSONField(
+        _("dry run's report"), null=True, blank=True, help_text=_("What the import would do.")
+    )
+    report = models.JSONField(
+        _("import's report"), null=True, blank=True, help_text=_("What the import did.")
+    )
+    error = models.TextField(
+        _("error"), blank=True, help_text=_("Why the file could not be checked or imported.")
+    )
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WordPress import")
+        verbose_name_plural = _("WordPress imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open run at a time: two imports at once would race for the same
+            # WordPress ids. A unique index on a constant, over the open rows only.
+            models.UniqueConstraint(
+                models.Value(True),
+                condition=models.Q(state__in=["checking", "checked", "importing"]),
+                name="import_run_one_open",
+                violation_error_message=_("Another WordPress import is already open."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("WordPress import #%(id)s (%(file)s)") % {
+            "id": self.pk,
+            "file": self.original_name,
+        }
+
+    def get_absolute_url(self):
+        return reverse("admin:wordpress_importrun_status", args=[self.pk])
+
+    @property
+    def path(self):
+        """Where the upload is stored, or None once it is deleted."""
+        if not self.file_name:
+            return None
+        return Path(settings.WORDPRESS_IMPORT_DIR) / self.file_name
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_running(self):
+        """Whether a task is at work on the run (or queued for one)."""
+        return self.state in {self.State.CHECKING, self.State.IMPORTING}
+
+    def can_move_to(self, state):
+        return state in self.MOVES.get(self.state, set())
+
+    @property
+    def can_cancel(self):
+        """A run may be cancelled until its import starts (a dry run writes nothing)."""
+        return self.can_move_to(self.State.CANCELLED)
+
+    def move_to(self, state, **fields):
+        """Move the run to ``state``, changing ``fields`` too, if it is still in the
+        state read; return whether it moved.
+
+        One conditional UPDATE: when two requests or workers try to move the same run
+        (a double click on "Import now", a cancel during the dry run), one wins.
+        """
+        if not self.can_move_to(state):
+            return False
+        fields["updated_at"] = timezone.now()
+        moved = ImportRun.objects.filter(pk=self.pk, state=self.state).update(state=state, **fields)
+        if moved:
+            self.state = state
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(moved)
+
+    def delete_upload(self):
+        """Delete the stored export: a run that is over needs it no more."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        ImportRun.objects.filter(pk=self.pk).update(file_name="")
+        self.file_name = ""

@@ -1,0 +1,63 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+# A UTF-8 byte order mark, which some editors put before the XML declaration.
+BOM = b"\xef\xbb\xbf"
+SNIFF_BYTES = 4096
+
+
+class ImportUploadForm(forms.Form):
+    """Step one of an import from the admin: the export file and its one option."""
+
+    export = forms.FileField(
+        label=_("WordPress export file (.xml)"),
+        help_text=_(
+            "In WordPress: Tools › Export › All content › Download Export File. "
+            "Nothing is imported yet: the next page shows what the import would do."
+        ),
+    )
+    skip_bad_items = forms.BooleanField(
+        label=_("Leave out bad records"),
+        required=False,
+        help_text=_(
+            "A record that cannot be read is listed in the report and left out, instead "
+            "of stopping the whole import."
+        ),
+    )
+
+    def clean_export(self):
+        export = self.cleaned_data["export"]
+        limit = settings.WORDPRESS_IMPORT_MAX_BYTES
+        if export.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the largest accepted is %(limit)s."),
+                code="too_big",
+                params={"size": filesizeformat(export.size), "limit": filesizeformat(limit)},
+            )
+        if not export.name.lower().endswith(".xml"):
+            raise forms.ValidationError(
+                _("Choose the .xml file WordPress exported (this one is “%(name)s”)."),
+                code="not_xml_name",
+                params={"name": export.name},
+            )
+        if not looks_like_xml(export):
+            raise forms.ValidationError(
+                _(
+                    "This file is not XML, so it is not a WordPress export. Export again "
+                    "from WordPress and upload the file it downloads."
+                ),
+                code="not_xml",
+            )
+        return export
+
+
+def looks_like_xml(upload):
+    """Whether the upload starts as XML does (after a byte order mark and blank lines,
+    which WordPress exports may have): a zip, a picture or a PDF does not."""
+    upload.seek(0)
+    start = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    start = start.removeprefix(BOM).lstrip()
+    return start.startswith(b"<") and b"\x00" not in start
