@@ -366,20 +366,36 @@ class _Importer:
             return record, True
         return record, False
 
-    def import_post(self, item):
-        kind = ImportedItem.Kind.POST
+    def start(self, kind, item, tally):
+        """(record, go) for a post or page: its ImportedItem (None if new), and whether
+        to write it; one with a status not imported, or dealt with already (unchanged,
+        or skipped with a reason), is not."""
         if item.status not in POST_STATUSES:
             reason = (
                 _("in WordPress's bin")
                 if item.status == "trash"
                 else _("status “%(status)s” is not imported") % {"status": item.status}
             )
-            self.skip("posts", kind, item, reason)
-            return
-        record, done = self.existing(kind, item, "posts")
+            self.skip(tally, kind, item, reason)
+            return None, False
+        record, done = self.existing(kind, item, tally)
+        return record, not done
+
+    def finish(self, kind, item, record, tally, **local):
+        """Remember a written post or page and count it as created or updated."""
+        self.remember(kind, item, fingerprint(item), **local)
+        if record is None:
+            self.report.tallies[tally].created += 1
+        else:
+            self.report.tallies[tally].updated += 1
+        self.changed = True
+
+    def import_post(self, item):
+        kind = ImportedItem.Kind.POST
+        record, go = self.start(kind, item, "posts")
         if record is not None:
             self.articles[item.wp_id] = record.article
-        if done:
+        if not go:
             return
         article = record.article if record else Article()
         title = _clip(item.title.strip(), Article, "title") or _(
@@ -423,15 +439,9 @@ class _Importer:
         self.replace_children(article, FAQ, faqs, ("question", "answer"))
         article.refresh_outline()
         record_revision(article, comment=REVISION_COMMENT)
-        self.remember(kind, item, fingerprint(item), article=article)
+        self.finish(kind, item, record, "posts", article=article)
         self.articles[item.wp_id] = article
-        tally = self.report.tallies["posts"]
-        tally.drafted += drafted
-        if record is None:
-            tally.created += 1
-        else:
-            tally.updated += 1
-        self.changed = True
+        self.report.tallies["posts"].drafted += drafted
 
     def convert(self, kind, item):
         converted = convert_body(item.content, base_url=self.export.base_url)
@@ -541,16 +551,8 @@ class _Importer:
 
     def import_page(self, item):
         kind = ImportedItem.Kind.PAGE
-        if item.status not in POST_STATUSES:
-            reason = (
-                _("in WordPress's bin")
-                if item.status == "trash"
-                else _("status “%(status)s” is not imported") % {"status": item.status}
-            )
-            self.skip("pages", kind, item, reason)
-            return
-        record, done = self.existing(kind, item, "pages")
-        if done:
+        record, go = self.start(kind, item, "pages")
+        if not go:
             return
         converted = self.convert(kind, item)
         parts = [self.without_pictures(converted.intro_markdown)]
@@ -576,13 +578,7 @@ class _Importer:
         page.body = body or page.title
         page.is_published = item.status == "publish"
         page.save()
-        self.remember(kind, item, fingerprint(item), page=page)
-        tally = self.report.tallies["pages"]
-        if record is None:
-            tally.created += 1
-        else:
-            tally.updated += 1
-        self.changed = True
+        self.finish(kind, item, record, "pages", page=page)
 
     def page_slug(self, page, item):
         base = slugify(item.slug)[:70].strip("-") or slugify(page.title)[:70].strip("-")
