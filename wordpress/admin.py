@@ -109,15 +109,23 @@ class WaitingFeaturedImageAdmin(admin.ModelAdmin):
         record = get_object_or_404(self.get_queryset(request), pk=pk)
         form = FeaturedImageForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            article = heroes.use_featured_image(
-                record, alt=form.cleaned_data["alt"], user=request.user
-            )
-            self.message_user(
-                request,
-                _("“%(title)s” now has its hero image.") % {"title": article.title},
-                messages.SUCCESS,
-            )
-            return redirect("admin:wordpress_waitingfeaturedimage_changelist")
+            try:
+                article = heroes.use_featured_image(
+                    record, alt=form.cleaned_data["alt"], user=request.user
+                )
+            except OSError:
+                # The library's file is gone from storage: nothing was changed.
+                form.add_error(
+                    None,
+                    _("The picture's file cannot be read any more; upload a hero image instead."),
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("“%(title)s” now has its hero image.") % {"title": article.title},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:wordpress_waitingfeaturedimage_changelist")
         image = record.waiting_hero
         context = {
             **self.admin_site.each_context(request),

@@ -372,3 +372,21 @@ def test_a_media_folder_that_is_not_a_folder_is_refused(tmp_path):
     with pytest.raises(CommandError, match="not a folder"):
         run("--media", str(tmp_path / "nowhere"))
     assert not Article.objects.exists()
+
+
+def test_a_waiting_picture_whose_file_is_gone_changes_nothing(client, media_root, uploads):
+    run("--media", str(uploads))
+    record = ImportedItem.objects.get(kind="post", wp_id=11)
+    (Path(media_root) / record.waiting_hero.file.name).unlink()
+    client.force_login(make_editor("editor", can_change=True))
+
+    response = client.post(
+        reverse("admin:wordpress_waitingfeaturedimage_use", args=[record.pk]),
+        {"alt": "A quiet room"},
+    )
+
+    assert response.status_code == 400
+    assert "cannot be read any more" in response.content.decode()
+    assert not Article.objects.get(pk=record.article_id).hero_image
+    record.refresh_from_db()
+    assert record.waiting_hero is not None
