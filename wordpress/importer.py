@@ -336,6 +336,12 @@ class _Importer:
                 self.skip("comments", "comment", comment, _("comments on pages are not kept"))
         self.import_comments()
         self.add_old_addresses()
+        # Pictures of posts left alone are as they were too.
+        self.report.tallies["images"].unchanged += sum(
+            1
+            for record in self.picture_paths.values()
+            if record.pk not in self.pictures_counted and record.library_image_id
+        )
         if self.media_dir is None and self.folder_missed:
             # Said once, above the notes, besides the line for each picture.
             self.report.lines.insert(
