@@ -528,24 +528,7 @@ class _Importer:
         article.published_at = (
             _aware(item.date, item.date_gmt) if item.status in {"publish", "future"} else None
         )
-        new_hero = hero is not None and bool(hero_alt)
-        if new_hero:
-            with hero.file.storage.open(hero.file.name, "rb") as stored:
-                name = "featured" + PurePath(hero.file.name).suffix
-                article.hero_image = ContentFile(stored.read(), name=name)
-            article.hero_alt = _clip(hero_alt, Article, "hero_alt")
-        waiting = hero if hero is not None and not new_hero and not article.hero_image else None
-        if waiting is not None:
-            self.report.add(
-                kind,
-                item,
-                "alt",
-                _(
-                    "its featured image has no description, so it is not the hero image "
-                    "yet: describe it under “%(panel)s” on the admin dashboard"
-                )
-                % {"panel": _("Featured images waiting for a description")},
-            )
+        waiting = self.assign_hero(kind, item, article, hero, hero_alt)
         drafted = False
         if article.status == Article.Status.PUBLISHED:
             problems = publishing_problems(
@@ -564,7 +547,7 @@ class _Importer:
                 self.report.add(
                     kind, item, "drafted", " ".join(str(problem.message) for problem in problems)
                 )
-        if new_hero:
+        if article.has_new_picture_upload:
             self.save_picture(article)
         else:
             article.save()
@@ -644,6 +627,39 @@ class _Importer:
         if image is None:
             return None, ""
         return image, attachment.alt.strip() or image.alt.strip()
+
+    def assign_hero(self, kind, item, article, hero, alt):
+        """Give ``article`` the library picture ``hero`` (or None) as its hero image
+        when ``alt`` describes it; return the picture left waiting for a description
+        (the database refuses a hero without one), if any."""
+        if hero is None:
+            return None
+        if alt:
+            try:
+                with hero.file.storage.open(hero.file.name, "rb") as stored:
+                    data = stored.read()
+            except OSError:
+                self.leave_out_picture(
+                    kind, item, True, hero.file.name, _("the library's file cannot be read")
+                )
+                return None
+            name = "featured" + PurePath(hero.file.name).suffix
+            article.hero_image = ContentFile(data, name=name)
+            article.hero_alt = _clip(alt, Article, "hero_alt")
+            return None
+        if article.hero_image:
+            return None
+        self.report.add(
+            kind,
+            item,
+            "alt",
+            _(
+                "its featured image has no description, so it is not the hero image "
+                "yet: describe it under “%(panel)s” on the admin dashboard"
+            )
+            % {"panel": _("Featured images waiting for a description")},
+        )
+        return hero
 
     # --- Pictures ---------------------------------------------------------------------
 

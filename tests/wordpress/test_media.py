@@ -390,3 +390,16 @@ def test_a_waiting_picture_whose_file_is_gone_changes_nothing(client, media_root
     assert not Article.objects.get(pk=record.article_id).hero_image
     record.refresh_from_db()
     assert record.waiting_hero is not None
+
+
+def test_a_library_file_gone_from_storage_leaves_the_hero_out(media_root, uploads, tmp_path):
+    run("--media", str(uploads))
+    photo = ImportedItem.objects.get(kind="attachment", wp_id=20).library_image
+    (Path(media_root) / photo.file.name).unlink()
+    changed = site_copy(tmp_path, ("A short walk before breakfast", "A short walk after breakfast"))
+    Article.objects.filter(pk=article(10).pk).update(hero_image="", hero_alt="")
+
+    report = run("--media", str(uploads), path=changed)
+
+    assert f"featured image left out: {photo.file.name}: the library's file cannot" in report
+    assert not article(10).hero_image
