@@ -20,6 +20,7 @@ from articles.feedback import with_feedback_counts
 from articles.feedback_admin import PERIOD_PARAMETER
 from articles.models import REVIEW_SOON_DAYS, Article, ArticleFeedback, ArticleFeedbackSummary
 from comments.models import Comment
+from wordpress.models import ImportedItem, WaitingFeaturedImage
 
 TITLES_SHOWN = 5
 # "Was this article helpful?" answers counted over this many days (a period the
@@ -198,6 +199,32 @@ def unhelpful_articles(today):
                 % {"no": article.unhelpful_count, "yes": article.helpful_count},
             )
             for article in rows
+        ],
+    )
+
+
+@panel("articles.change_article")
+def featured_images_waiting(today):
+    queryset = ImportedItem.objects.waiting_for_hero().only("pk", "article__title", "waiting_hero")
+    count, rows = first_rows(queryset)
+    return Panel(
+        key="featured_images",
+        title=_("Featured images waiting for a description"),
+        count=count,
+        summary=ngettext(
+            "%(count)d imported article has a featured image waiting for a description",
+            "%(count)d imported articles have a featured image waiting for a description",
+            count,
+        )
+        % {"count": count},
+        list_url=changelist(WaitingFeaturedImage),
+        items=[
+            Item(
+                record.article.title,
+                reverse("admin:wordpress_waitingfeaturedimage_use", args=[record.pk]),
+                _("describe it to make it the hero image"),
+            )
+            for record in rows
         ],
     )
 

@@ -1,7 +1,8 @@
 """Dependencies run one way: comments may use articles, both use core, pages uses core
 alone (articles may use pages), dashboard may use all of them and no app uses it, and
 core and recovery_site use no app (recovery_site names apps only as dotted strings in
-settings and URLconf). wordpress may use every content app and no app uses it."""
+settings and URLconf). wordpress may use every content app and no app but the
+dashboard uses it (its panel of featured images waiting for a description)."""
 
 import ast
 from pathlib import Path
@@ -15,7 +16,7 @@ FORBIDDEN = {
     "articles": {"comments", "dashboard", "wordpress"},
     "comments": {"dashboard", "wordpress"},
     "pages": {"articles", "comments", "dashboard", "wordpress"},
-    "dashboard": {"wordpress"},
+    "dashboard": set(),
     "wordpress": {"dashboard"},
     "recovery_site": {"articles", "comments", "core", "dashboard", "pages", "wordpress"},
 }

@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
 
 # A UTF-8 byte order mark, which some editors put before the XML declaration.
 BOM = b"\xef\xbb\xbf"
@@ -61,3 +64,20 @@ def looks_like_xml(upload):
     upload.seek(0)
     start = start.removeprefix(BOM).lstrip()
     return start.startswith(b"<") and b"\x00" not in start
+
+
+class FeaturedImageForm(forms.Form):
+    """The description that lets an imported featured picture become the hero."""
+
+    alt = forms.CharField(
+        label=_("Description (alt text)"),
+        max_length=Article._meta.get_field("hero_alt").max_length,
+        help_text=_("What the picture shows, for people who cannot see it."),
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+    def clean_alt(self):
+        alt = " ".join(self.cleaned_data["alt"].split())
+        if not alt:
+            raise ValidationError(_("Describe the picture."), code="required")
+        return alt

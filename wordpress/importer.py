@@ -11,8 +11,12 @@ exactly what an import would do. The rules, decided here and told in the README:
   one does) comes in as a draft, keeping its date, with the problems in the report.
 - The text before the first heading becomes a first section titled "Overview"; the
   excerpt, or else that text's first sentences, becomes the summary.
-- Pictures are not imported yet: each is left out with a report line, as is a
-  featured image.
+- Pictures come from a copy of the old site's uploads folder (``media_dir``,
+  ``wordpress/media.py``): each file becomes one library image, however often it is
+  shown, and its place in the body ``![](image:N)``. A post's featured picture
+  becomes the hero image when it has a description; without one it waits in the
+  library for an editor (the dashboard lists it). Without a folder, or for a file
+  that is missing or not a usable picture, the picture is left out with a report line.
 - Comments keep their WordPress status, skip the spam rules and moderator emails, but
   the crisis check runs: an urgent comment keeps its status (it was moderated on the
   old site already), is flagged for the moderators and listed in the report.
@@ -29,10 +33,14 @@ import html
 import ipaddress
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePath
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -42,7 +50,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from articles.content_checks import plain_text, publishing_problems
-from articles.models import FAQ, Article, Section, Topic, unique_anchor, unique_slug
+from articles.library import described_image_ids
+from articles.models import (
+    FAQ,
+    Article,
+    LibraryImage,
+    Section,
+    Topic,
+    unique_anchor,
+    unique_slug,
+)
+from articles.renditions import (
+    LIBRARY_FOLDER,
+    ORIGINALS_FOLDER,
+    rendition_names,
+)
 from articles.revisions import record_revision
 from comments import crisis
 from comments.conf import comment_settings
@@ -55,12 +77,12 @@ from pages import placeholders
 from pages.models import Page
 from pages.routes import is_taken
 
-from . import legacy
-from .convert import convert_body, replace_image_placeholders
+from . import legacy, media
+from .convert import convert_body, escape_markdown, replace_image_placeholders
 from .models import ImportedItem
 from .wxr import CommentStatus, Export, read_export
 
-KINDS = ("posts", "pages", "topics", "comments")
+KINDS = ("posts", "pages", "topics", "comments", "images")
 REVISION_COMMENT = "Imported from WordPress"
 SUMMARY_TARGET = 300  # characters: "one or two sentences"
 POST_STATUSES = {
@@ -92,6 +114,8 @@ OUTCOME_HEADINGS = (
     ("skipped", _lazy("Skipped")),
     ("drafted", _lazy("Imported as drafts")),
     ("urgent", _lazy("Urgent comments (crisis language): for a moderator to read first")),
+    ("alt", _lazy("Featured images waiting for a description")),
+    ("picture", _lazy("Pictures left out")),
     ("note", _lazy("Notes")),
 )
 
@@ -110,7 +134,7 @@ class ReportLine:
     kind: str  # post, page, comment, term...
     wp_id: int | None
     line: int | None
-    outcome: str  # skipped, drafted, urgent, note
+    outcome: str  # skipped, drafted, urgent, alt, picture, note
     reason: str
 
     def __str__(self):
@@ -184,21 +208,23 @@ class Report:
             base_url=data["base_url"],
             dry_run=data["dry_run"],
             # In KINDS' order: PostgreSQL's jsonb keeps an object's keys in its own.
-            tallies={kind: Tally(**data["tallies"][kind]) for kind in KINDS},
+            tallies={kind: Tally(**data["tallies"].get(kind, {})) for kind in KINDS},
             lines=[ReportLine(**line) for line in data["lines"]],
         )
 
 
-def import_file(path, *, dry_run=False, skip_bad_items=False, progress=None):
-    """Read the export at ``path`` and import it; raises ``WXRError`` (nothing
-    written) for a file that cannot be read. ``progress``: see ``import_export``."""
+def import_file(path, *, dry_run=False, skip_bad_items=False, media_dir=None, progress=None):
+    """Read the export at ``path`` and import it, the pictures from ``media_dir`` (a
+    copy of the old site's wp-content/uploads, if given); raises ``WXRError``
+    (nothing written) for a file that cannot be read. ``progress``: see
+    ``import_export``."""
     if progress is not None:
         progress("reading", 0, None)
     export = read_export(path, skip_bad_items=skip_bad_items)
-    return import_export(export, dry_run=dry_run, progress=progress)
+    return import_export(export, dry_run=dry_run, media_dir=media_dir, progress=progress)
 
 
-def import_export(export: Export, *, dry_run=False, now=None, progress=None):
+def import_export(export: Export, *, dry_run=False, now=None, media_dir=None, progress=None):
     """Import ``export`` in one transaction (rolled back with ``dry_run``); return
     the ``Report``.
 
@@ -208,13 +234,50 @@ def import_export(export: Export, *, dry_run=False, now=None, progress=None):
     the database is seen by others only after the commit (or never, in a dry run).
     """
     report = Report(base_url=export.base_url, dry_run=dry_run)
+    media_dir = Path(media_dir) if media_dir is not None else None
     # Saved rows bump the page cache one by one through signals: gathered here and
     # made once at the end, or not at all when the writes are rolled back.
-    with caching.deferred_bumps(discard=dry_run), transaction.atomic():
-        _Importer(export, report, now or timezone.now(), progress).run()
+    with (
+        removing_files(keep=not dry_run) as written,
+        caching.deferred_bumps(discard=dry_run),
+        transaction.atomic(),
+    ):
+        _Importer(export, report, now or timezone.now(), media_dir, written, progress).run()
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+@contextmanager
+def removing_files(*, keep):
+    """Yield a list for the names of the files written to storage, and delete them
+    again after an error, or at the end unless ``keep``."""
+    # Files are written as the rows are saved (renditions are made from the stored
+    # picture), so a dry run or a failed import deletes what it wrote.
+    written = []
+    try:
+        yield written
+    except BaseException:
+        _delete_files(written)
+        raise
+    if not keep:
+        _delete_files(written)
+
+
+def _delete_files(names):
+    for name in names:
+        default_storage.delete(name)
+
+
+def stored_picture_names(instance):
+    """The storage names of the picture (original and renditions) ``instance`` holds."""
+    fields = instance.picture_fields
+    names = list(rendition_names(getattr(instance, fields.record) or {}))
+    original = getattr(instance, fields.file).name or ""
+    # Before the picture is stored, the field holds the name it was given: not ours.
+    if original.startswith((f"{LIBRARY_FOLDER}/", f"{ORIGINALS_FOLDER}/")):
+        names.append(original)
+    return names
 
 
 def fingerprint(record, *, leave_out=("line", "comments")):
@@ -253,24 +316,45 @@ def _aware(date, date_gmt):
     return None
 
 
+def picture_snippet(image, alt):
+    """How a body shows library ``image``: with its own description only when it
+    differs from the library's."""
+    if not alt or alt == image.alt:
+        return image.snippet
+    return f"![{escape_markdown(alt)}](image:{image.pk})"
+
+
 def _clip(text, model, name):
     return Truncator(text).chars(model._meta.get_field(name).max_length)
 
 
 class _Importer:
-    def __init__(self, export, report, now, progress=None):
+    def __init__(self, export, report, now, media_dir=None, written=None, progress=None):
         self.progress = progress
         self.export = export
         self.report = report
         self.now = now
+        self.media_dir = media_dir
+        self.written = written if written is not None else []
         self.base_url = export.base_url[: ImportedItem._meta.get_field("base_url").max_length]
         records = ImportedItem.objects.filter(base_url=self.base_url)
         self.records = {
             (record.kind, record.wp_id): record
-            for record in records.exclude(kind=ImportedItem.Kind.COMMENT).select_related(
-                "article", "page", "topic"
-            )
+            for record in records.exclude(
+                kind__in=[ImportedItem.Kind.COMMENT, ImportedItem.Kind.ATTACHMENT]
+            ).select_related("article", "page", "topic")
         }
+        pictures = list(
+            records.filter(kind=ImportedItem.Kind.ATTACHMENT).select_related("library_image")
+        )
+        # Pictures imported before, by attachment id and by file path.
+        self.picture_ids = {record.wp_id: record for record in pictures if record.wp_id}
+        self.picture_paths = {record.media_path: record for record in pictures}
+        self.pictures_failed = {}  # path -> why the file cannot be imported
+        self.pictures_counted = set()  # ImportedItem ids tallied in this import
+        self.pictures_left_out = False  # by the record being imported, for want of a folder
+        self.folder_missed = False  # by any record
+        self.snippets = {}  # picture index -> Markdown, for the record being imported
         self.comment_records = {
             record.wp_id: record
             for record in records.filter(kind=ImportedItem.Kind.COMMENT).only(
@@ -307,6 +391,28 @@ class _Importer:
         self.import_comments()
         self.tell("addresses", 0, None)
         self.add_old_addresses()
+        # Pictures of posts left alone are as they were too.
+        self.report.tallies["images"].unchanged += sum(
+            1
+            for record in self.picture_paths.values()
+            if record.pk not in self.pictures_counted and record.library_image_id
+        )
+        if self.media_dir is None and self.folder_missed:
+            # Said once, above the notes, besides the line for each picture.
+            self.report.lines.insert(
+                0,
+                ReportLine(
+                    "pictures",
+                    None,
+                    None,
+                    "note",
+                    _(
+                        "left out, because no media folder was given: import again "
+                        "with --media and a copy of the old site's wp-content/uploads "
+                        "folder to bring them in"
+                    ),
+                ),
+            )
         if self.changed:
             recount_comments()
             caching.bump(caching.CONTENT, caching.COMMENTS)
@@ -431,7 +537,9 @@ class _Importer:
         if local is None:
             self.skip(tally, kind, item, _("deleted here after an earlier import"))
             return None, True
-        if record.content_hash == fingerprint(item):
+        # Pictures left out for want of a folder come in when one is given.
+        retry = self.media_dir is not None and record.pictures_left_out
+        if record.content_hash == fingerprint(item) and not retry:
             self.report.tallies[tally].unchanged += 1
             return record, True
         if record.synced_at is None or local.updated_at > record.synced_at:
@@ -439,26 +547,43 @@ class _Importer:
             return record, True
         return record, False
 
-    def import_post(self, item):
-        kind = ImportedItem.Kind.POST
+    def start(self, kind, item, tally):
+        """(record, go) for a post or page: its ImportedItem (None if new), and whether
+        to write it; one with a status not imported, or dealt with already (unchanged,
+        or skipped with a reason), is not."""
         if item.status not in POST_STATUSES:
             reason = (
                 _("in WordPress's bin")
                 if item.status == "trash"
                 else _("status “%(status)s” is not imported") % {"status": item.status}
             )
-            self.skip("posts", kind, item, reason)
-            return
-        record, done = self.existing(kind, item, "posts")
+            self.skip(tally, kind, item, reason)
+            return None, False
+        record, done = self.existing(kind, item, tally)
+        return record, not done
+
+    def finish(self, kind, item, record, tally, **local):
+        """Remember a written post or page and count it as created or updated."""
+        self.remember(kind, item, fingerprint(item), **local)
+        if record is None:
+            self.report.tallies[tally].created += 1
+        else:
+            self.report.tallies[tally].updated += 1
+        self.changed = True
+
+    def import_post(self, item):
+        kind = ImportedItem.Kind.POST
+        record, go = self.start(kind, item, "posts")
         if record is not None:
             self.articles[item.wp_id] = record.article
-        if done:
+        if not go:
             return
         article = record.article if record else Article()
         title = _clip(item.title.strip(), Article, "title") or _(
             "Untitled draft (WordPress post %(id)s)"
         ) % {"id": item.wp_id}
         converted = self.convert(kind, item)
+        hero, hero_alt = self.featured_image(kind, item)
         sections = self.sections(kind, item, converted)
         faqs = [
             FAQ(position=position, question=question, answer=answer)
@@ -477,10 +602,17 @@ class _Importer:
         article.published_at = (
             _aware(item.date, item.date_gmt) if item.status in {"publish", "future"} else None
         )
+        waiting = self.assign_hero(kind, item, article, hero, hero_alt)
         drafted = False
         if article.status == Article.Status.PUBLISHED:
             problems = publishing_problems(
-                article, sections, faqs, seo_title_taken=article.seo_title_is_taken()
+                article,
+                sections,
+                faqs,
+                seo_title_taken=article.seo_title_is_taken(),
+                described_ids=described_image_ids(
+                    [section.body for section in sections] + [faq.answer for faq in faqs]
+                ),
             )
             if problems:
                 # Keeps the WordPress date: published later, it shows when it first was.
@@ -489,43 +621,233 @@ class _Importer:
                 self.report.add(
                     kind, item, "drafted", " ".join(str(problem.message) for problem in problems)
                 )
-        article.save()
+        if article.has_new_picture_upload:
+            self.save_picture(article)
+        else:
+            article.save()
         self.article_slugs.add(article.slug)
         article.topics.set({self.topic_for(term).pk for term in item.terms})
         self.replace_children(article, Section, sections, ("heading", "anchor", "body"))
         self.replace_children(article, FAQ, faqs, ("question", "answer"))
         article.refresh_outline()
         record_revision(article, comment=REVISION_COMMENT)
-        self.remember(kind, item, fingerprint(item), article=article)
+        self.finish(
+            kind,
+            item,
+            record,
+            "posts",
+            article=article,
+            waiting_hero=waiting,
+            pictures_left_out=self.pictures_left_out,
+        )
         self.articles[item.wp_id] = article
-        tally = self.report.tallies["posts"]
-        tally.drafted += drafted
-        if record is None:
-            tally.created += 1
-        else:
-            tally.updated += 1
-        self.changed = True
+        self.report.tallies["posts"].drafted += drafted
 
     def convert(self, kind, item):
         converted = convert_body(item.content, base_url=self.export.base_url)
         for note in converted.notes:
             self.report.add(kind, item, "note", note)
+        self.snippets, self.pictures_left_out = {}, False
+        if kind == ImportedItem.Kind.PAGE:
+            # Site pages show no pictures (their Markdown has no image library).
+            for image in converted.images:
+                self.report.add(
+                    kind,
+                    item,
+                    "note",
+                    _("picture not imported (site pages show none): %(url)s")
+                    % {"url": image.full_size_url},
+                )
+            if item.thumbnail_id is not None:
+                attachment = self.export.featured_image(item)
+                self.report.add(
+                    kind,
+                    item,
+                    "note",
+                    _("featured image not imported (site pages have none): %(url)s")
+                    % {"url": attachment.url if attachment else item.thumbnail_id},
+                )
+            return converted
         for image in converted.images:
+            library_image = self.library_image(
+                kind,
+                item,
+                attachment_id=image.attachment_id,
+                urls=(image.full_size_url, image.src_url),
+                alt=image.alt,
+                caption=image.caption,
+            )
+            if library_image is not None:
+                self.snippets[image.index] = picture_snippet(library_image, image.alt)
+        return converted
+
+    def featured_image(self, kind, item):
+        """(library image, description) of a post's featured picture, or (None, "")."""
+        if item.thumbnail_id is None:
+            return None, ""
+        attachment = self.export.featured_image(item)
+        if attachment is None:
             self.report.add(
                 kind,
                 item,
-                "note",
-                _("picture not imported: %(url)s") % {"url": image.full_size_url},
+                "picture",
+                _("featured image left out: attachment %(id)s is not in the export")
+                % {"id": item.thumbnail_id},
             )
-        if item.thumbnail_id is not None:
-            attachment = self.export.featured_image(item)
-            where = (
-                attachment.url if attachment else _("attachment %(id)s") % {"id": item.thumbnail_id}
+            return None, ""
+        image = self.library_image(
+            kind, item, attachment_id=attachment.wp_id, urls=(attachment.url,), featured=True
+        )
+        if image is None:
+            return None, ""
+        return image, attachment.alt.strip() or image.alt.strip()
+
+    def assign_hero(self, kind, item, article, hero, alt):
+        """Give ``article`` the library picture ``hero`` (or None) as its hero image
+        when ``alt`` describes it; return the picture left waiting for a description
+        (the database refuses a hero without one), if any."""
+        if hero is None:
+            return None
+        if alt:
+            try:
+                with hero.file.storage.open(hero.file.name, "rb") as stored:
+                    data = stored.read()
+            except OSError:
+                self.leave_out_picture(
+                    kind, item, True, hero.file.name, _("the library's file cannot be read")
+                )
+                return None
+            name = "featured" + PurePath(hero.file.name).suffix
+            article.hero_image = ContentFile(data, name=name)
+            article.hero_alt = _clip(alt, Article, "hero_alt")
+            return None
+        if article.hero_image:
+            return None
+        self.report.add(
+            kind,
+            item,
+            "alt",
+            _(
+                "its featured image has no description, so it is not the hero image "
+                "yet: describe it under “%(panel)s” on the admin dashboard"
             )
-            self.report.add(
-                kind, item, "note", _("featured image not imported: %(url)s") % {"url": where}
+            % {"panel": _("Featured images waiting for a description")},
+        )
+        return hero
+
+    # --- Pictures ---------------------------------------------------------------------
+
+    def library_image(self, kind, item, *, attachment_id, urls, alt="", caption="", featured=False):
+        """The library image a picture of ``item`` became, imported now if it is new;
+        None (with a report line) if it cannot be."""
+        attachment = self.export.attachments_by_id.get(attachment_id) if attachment_id else None
+        paths = [media.uploads_path(urls[0])]
+        if attachment is not None:
+            paths += [attachment.file.strip(), media.uploads_path(attachment.url)]
+        paths += [media.uploads_path(url) for url in urls[1:]]
+        paths = list(dict.fromkeys(path for path in paths if path))
+        known = (self.picture_ids.get(attachment_id) if attachment_id else None) or next(
+            (self.picture_paths[path] for path in paths if path in self.picture_paths), None
+        )
+        if known is not None:
+            return self.known_picture(kind, item, known, featured)
+        if self.media_dir is None:
+            self.pictures_left_out = self.folder_missed = True
+            message = (
+                _("featured image not imported: %(url)s")
+                if featured
+                else _("picture not imported: %(url)s")
             )
-        return converted
+            self.report.add(kind, item, "note", message % {"url": urls[0]})
+            return None
+        if not paths:
+            self.leave_out_picture(kind, item, featured, urls[0], _("not in wp-content/uploads"))
+            return None
+        found, first_error = None, None
+        for path in paths:
+            try:
+                found = (path, media.locate(self.media_dir, path))
+                break
+            except media.MediaError as error:
+                first_error = first_error or (path, str(error))
+        if found is None:
+            self.leave_out_picture(kind, item, featured, *first_error, key=first_error[0])
+            return None
+        path, file = found
+        if path in self.pictures_failed:
+            self.leave_out_picture(kind, item, featured, path, self.pictures_failed[path])
+            return None
+        try:
+            data = media.read_picture(file)
+        except media.MediaError as error:
+            self.leave_out_picture(kind, item, featured, path, str(error), key=path)
+            return None
+        described = alt or (attachment.alt if attachment else "")
+        captioned = caption or (plain(attachment.caption) if attachment else "")
+        image = LibraryImage(
+            file=ContentFile(data, name=file.name),
+            alt=_clip(described.strip(), LibraryImage, "alt"),
+            caption=_clip(" ".join(captioned.split()), LibraryImage, "caption"),
+        )
+        self.save_picture(image)
+        record = ImportedItem.objects.create(
+            base_url=self.base_url,
+            kind=ImportedItem.Kind.ATTACHMENT,
+            wp_id=attachment_id,
+            media_path=path[:500],
+            library_image=image,
+            content_hash=hashlib.sha256(data).hexdigest(),
+            synced_at=image.updated_at,
+            link=urls[0][:500],
+        )
+        self.picture_paths[path] = record
+        if attachment_id:
+            self.picture_ids[attachment_id] = record
+        self.pictures_counted.add(record.pk)
+        self.report.tallies["images"].created += 1
+        return image
+
+    def known_picture(self, kind, item, record, featured):
+        """The library image of a picture imported before (None if deleted here)."""
+        if record.pk not in self.pictures_counted:
+            self.pictures_counted.add(record.pk)
+            tally = self.report.tallies["images"]
+            if record.library_image is None:
+                tally.skipped += 1
+            else:
+                tally.unchanged += 1
+        if record.library_image is None:
+            self.leave_out_picture(
+                kind,
+                item,
+                featured,
+                record.media_path or record.link,
+                _("deleted from the image library here after an earlier import"),
+            )
+        return record.library_image
+
+    def leave_out_picture(self, kind, item, featured, where, reason, *, key=None):
+        """Report a picture left out; ``key``, a file's path, marks a new failure."""
+        if key is not None and key not in self.pictures_failed:
+            self.pictures_failed[key] = reason
+            self.report.tallies["images"].skipped += 1
+        message = (
+            _("featured image left out: %(path)s: %(reason)s")
+            if featured
+            else _("picture left out: %(path)s: %(reason)s")
+        )
+        self.report.add(kind, item, "picture", message % {"path": where, "reason": reason})
+
+    def save_picture(self, instance):
+        """Save a row with a new picture, noting the files written for the clean-up."""
+        try:
+            instance.save()
+        finally:
+            self.written.extend(stored_picture_names(instance))
+
+    def place_pictures(self, markdown):
+        """``markdown`` with the pictures imported in place, the others left out."""
+        return replace_image_placeholders(markdown, self.snippets.get).strip()
 
     @staticmethod
     def without_pictures(markdown):
@@ -539,7 +861,7 @@ class _Importer:
         ]
         sections, anchors = [], set()
         for heading, markdown in parts:
-            body = self.without_pictures(markdown)
+            body = self.place_pictures(markdown)
             heading = _clip(heading.strip(), Section, "heading") or _("Section")
             if not body:
                 if markdown.strip():
@@ -560,7 +882,7 @@ class _Importer:
     def faqs(self, kind, item, converted):
         pairs = []
         for faq in converted.faqs:
-            answer = self.without_pictures(faq.answer_markdown)
+            answer = self.place_pictures(faq.answer_markdown)
             question = _clip(faq.question.strip(), FAQ, "question")
             if question and answer:
                 pairs.append((question, answer))
@@ -614,16 +936,8 @@ class _Importer:
 
     def import_page(self, item):
         kind = ImportedItem.Kind.PAGE
-        if item.status not in POST_STATUSES:
-            reason = (
-                _("in WordPress's bin")
-                if item.status == "trash"
-                else _("status “%(status)s” is not imported") % {"status": item.status}
-            )
-            self.skip("pages", kind, item, reason)
-            return
-        record, done = self.existing(kind, item, "pages")
-        if done:
+        record, go = self.start(kind, item, "pages")
+        if not go:
             return
         converted = self.convert(kind, item)
         parts = [self.without_pictures(converted.intro_markdown)]
@@ -649,13 +963,7 @@ class _Importer:
         page.body = body or page.title
         page.is_published = item.status == "publish"
         page.save()
-        self.remember(kind, item, fingerprint(item), page=page)
-        tally = self.report.tallies["pages"]
-        if record is None:
-            tally.created += 1
-        else:
-            tally.updated += 1
-        self.changed = True
+        self.finish(kind, item, record, "pages", page=page)
 
     def page_slug(self, page, item):
         base = slugify(item.slug)[:70].strip("-") or slugify(page.title)[:70].strip("-")

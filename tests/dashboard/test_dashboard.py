@@ -17,7 +17,7 @@ from tests.factories import make_article, make_comment, make_reviewer
 pytestmark = pytest.mark.django_db
 
 INDEX = reverse("admin:index")
-ARTICLE_PANELS = ["overdue", "due_soon", "drafts", "scheduled", "feedback"]
+ARTICLE_PANELS = ["overdue", "due_soon", "drafts", "scheduled", "feedback", "featured_images"]
 
 
 def panel_keys(response):
@@ -178,10 +178,10 @@ def test_staff_without_either_permission_see_no_dashboard(client, work):
 
 
 def test_the_panels_cost_one_query_each(superuser, work, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         panels = build_panels(superuser)
 
-    assert len(panels) == 6
+    assert len(panels) == 7
 
 
 def test_the_admin_index_query_count_is_fixed(client, superuser, work, django_assert_num_queries):
@@ -190,8 +190,8 @@ def test_the_admin_index_query_count_is_fixed(client, superuser, work, django_as
     for number in range(10):
         make_article(title=f"More {number}", status=Article.Status.DRAFT, published_at=None)
 
-    # The session and its user, the six panels, the recent actions.
-    with django_assert_num_queries(9):
+    # The session and its user, the seven panels, the recent actions.
+    with django_assert_num_queries(10):
         client.get(INDEX)
 
 

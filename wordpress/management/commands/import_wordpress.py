@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from wordpress.importer import import_file
@@ -7,7 +9,8 @@ from wordpress.wxr import WXRError
 class Command(BaseCommand):
     help = (
         "Import a WordPress export (Tools → Export): posts, pages, categories and tags, "
-        "and comments. All or nothing; importing again updates what changed."
+        "comments, and with --media the pictures. All or nothing; importing again "
+        "updates what changed."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +21,12 @@ class Command(BaseCommand):
             help="Do everything and print the report, then undo it: nothing is written.",
         )
         parser.add_argument(
+            "--media",
+            metavar="DIR",
+            help="A copy of the old site's wp-content/uploads folder: its pictures "
+            "go into the image library, featured images become hero images.",
+        )
+        parser.add_argument(
             "--skip-bad-items",
             action="store_true",
             help="Leave out records that cannot be read (listed in the report) "
@@ -25,11 +34,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        media_dir = options["media"]
+        if media_dir is not None and not Path(media_dir).is_dir():
+            raise CommandError(f"--media {media_dir}: not a folder")
         try:
             report = import_file(
                 options["export"],
                 dry_run=options["dry_run"],
                 skip_bad_items=options["skip_bad_items"],
+                media_dir=media_dir,
             )
         except WXRError as error:
             raise CommandError(f"{options['export']}: {error}") from None
