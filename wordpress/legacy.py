@@ -199,12 +199,16 @@ def _save(permalinks, guesses, **target):
     added only where no other item has them), all leading to ``target``."""
     permalinks = [address for address in dict.fromkeys(permalinks) if address]
     guesses = [a for a in dict.fromkeys(guesses) if a and a not in permalinks]
+    fields = {"article": None, "page": None, "topic": None, **target}
     with transaction.atomic():
-        for address in permalinks:
-            LegacyAddress.objects.update_or_create(
-                old_address=address,
-                defaults={"article": None, "page": None, "topic": None, **target},
-            )
+        # One INSERT ... ON CONFLICT DO UPDATE for all the permalinks rather than a
+        # savepoint, a locking read and a write for each: an import adds thousands.
+        LegacyAddress.objects.bulk_create(
+            [LegacyAddress(old_address=address, **fields) for address in permalinks],
+            update_conflicts=True,
+            unique_fields=["old_address"],
+            update_fields=["target", "article", "page", "topic"],
+        )
         LegacyAddress.objects.bulk_create(
             [LegacyAddress(old_address=address, **target) for address in guesses],
             ignore_conflicts=True,
