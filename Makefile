@@ -20,7 +20,7 @@ help:
 	@echo "make fmt        format and autofix with ruff"
 	@echo "make serve      production mode locally: gunicorn, DEBUG off, WhiteNoise"
 	@echo "make lighthouse Lighthouse scores of the home and article pages (npm, Chromium)"
-	@echo "make bench      load-test the production set-up with wrk (docs/benchmarks.md)"
+	@echo "make bench      load-test the production set-up with wrk, time a WordPress import"
 	@echo "make loadtest   32 readers and 8 commenters for 60 s through the nginx front"
 	@echo "make backup     database and media into one archive in BACKUP_DIR (backups/)"
 	@echo "make restore FILE=backups/....tar.gz  into an empty database (FORCE=1 replaces)"
@@ -92,11 +92,10 @@ lighthouse: demo node_modules/.bin/lighthouse
 
 # Load test of the production configuration on 127.0.0.1 (a few minutes; not run by
 # CI): its own database (recovery_bench), Redis, gunicorn and nginx servers, measured
-# with wrk; prints a table and writes it to docs/benchmarks.md. See scripts/bench/.
+# with wrk, then a whole WordPress import in a database of its own; prints the tables
+# and writes them to docs/benchmarks.md. See scripts/bench/. It says itself which
+# tools it lacks (BENCH_ARGS="--only wordpress" needs no wrk).
 bench: install
-	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
-	@command -v redis-server >/dev/null || \
-		{ echo "make bench needs Redis: apt-get install -y redis-server"; exit 1; }
 	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 # Backups: see README "Backups". The manage.py commands read SECRET_KEY, DATABASE_URL,

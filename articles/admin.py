@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from core.admin import ValidatedLookupsMixin
+from core.admin import LivePreviewMixin, ValidatedLookupsMixin
 
 # Registers the reader feedback admins (its own module, as they touch nothing here).
 from . import feedback_admin  # noqa: F401
@@ -142,10 +142,12 @@ class ArticleAdmin(
     ArticlePreviewAdminMixin,
     ReviewCycleAdminMixin,
     MarkdownPreviewMixin,
+    LivePreviewMixin,
     ValidatedLookupsMixin,
     ArticleVersionAdmin,
 ):
     form = ArticleAdminForm
+    preview_form = MarkdownPreviewForm
     markdown_fields = ["references"]
     formfield_overrides = TEXT_FIELDS
     inlines = [SectionInline, FAQInline]
@@ -235,28 +237,9 @@ class ArticleAdmin(
             kwargs["widget"] = LabelledSplitDateTime(db_field.verbose_name)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def get_urls(self):
-        preview = path(
-            "markdown-preview/",
-            self.admin_site.admin_view(self.markdown_preview_view),
-            name="articles_article_markdown_preview",
-        )
-        return [preview, *super().get_urls()]
-
-    def markdown_preview_view(self, request):
-        """The live preview's endpoint: the sanitised HTML of the posted Markdown, as
-        the page would show it, in JSON. Writes nothing."""
-        if request.method != "POST":
-            refusal = JsonResponse({"error": _("Send the text with POST.")}, status=405)
-            refusal["Allow"] = "POST"
-            return refusal
-        if not (self.has_change_permission(request) or self.has_add_permission(request)):
-            raise PermissionDenied
-        form = MarkdownPreviewForm(request.POST)
-        if not form.is_valid():
-            return JsonResponse({"error": " ".join(form.errors["text"])}, status=400)
+    def render_preview(self, text):
         # render_body: library pictures as the page shows them.
-        return JsonResponse({"html": render_body(form.cleaned_data["text"])})
+        return render_body(text)
 
     def save_model(self, request, obj, form, change):
         # An unchanged form writes nothing: no new updated_at, no new cache generation.

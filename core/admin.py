@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models.constants import LOOKUP_SEP
+from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +56,46 @@ class ValidatedLookupsMixin:
         return super().lookup_allowed(lookup, value, request) and lookup_value_is_valid(
             self.model, lookup, value
         )
+
+
+class LivePreviewMixin:
+    """A ModelAdmin with the endpoint of the live Markdown preview
+    (js/admin-markdown-preview.js): ``<app>_<model>_markdown_preview``, which takes
+    the text by POST and answers its HTML, or the reason it cannot, in JSON.
+
+    ``preview_form`` checks the text (one field, ``text``); ``render_preview(text)``
+    returns the HTML, or raises ValidationError to refuse the text. Writes nothing.
+    """
+
+    preview_form = None
+
+    def get_urls(self):
+        preview = path(
+            "markdown-preview/",
+            self.admin_site.admin_view(self.markdown_preview_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_markdown_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def render_preview(self, text):
+        raise NotImplementedError
+
+    def markdown_preview_view(self, request):
+        if request.method != "POST":
+            refusal = JsonResponse({"error": _("Send the text with POST.")}, status=405)
+            refusal["Allow"] = "POST"
+            return refusal
+        # Whoever may write the text may see it rendered.
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        form = self.preview_form(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(form.errors["text"])}, status=400)
+        try:
+            html = self.render_preview(form.cleaned_data["text"])
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        return JsonResponse({"html": html})
 
 
 class SingletonAdmin(admin.ModelAdmin):

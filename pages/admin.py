@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import JsonResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core import caching
+from core.admin import LivePreviewMixin
 
 from . import placeholders
 from .forms import PageAdminForm, PreviewForm
@@ -13,8 +12,9 @@ from .models import Page, forget_footer_links, render_page_body
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(LivePreviewMixin, admin.ModelAdmin):
     form = PageAdminForm
+    preview_form = PreviewForm
     list_display = [
         "title",
         "slug",
@@ -52,32 +52,12 @@ class PageAdmin(admin.ModelAdmin):
         context["placeholders"] = placeholders.known().values()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def get_urls(self):
-        preview = path(
-            "markdown-preview/",
-            self.admin_site.admin_view(self.markdown_preview_view),
-            name="pages_page_markdown_preview",
-        )
-        return [preview, *super().get_urls()]
-
-    def markdown_preview_view(self, request):
-        """The live preview's endpoint: the page's HTML for the posted Markdown, with
-        the placeholders' current values, in JSON. Writes nothing."""
-        if request.method != "POST":
-            refusal = JsonResponse({"error": _("Send the text with POST.")}, status=405)
-            refusal["Allow"] = "POST"
-            return refusal
-        if not (self.has_change_permission(request) or self.has_add_permission(request)):
-            raise PermissionDenied
-        form = PreviewForm(request.POST)
-        if not form.is_valid():
-            return JsonResponse({"error": " ".join(form.errors["text"])}, status=400)
-        text = form.cleaned_data["text"]
+    def render_preview(self, text):
+        """The page's HTML for the text, with the placeholders' current values."""
         problems = placeholders.problems(text)
         if problems:
-            return JsonResponse({"error": " ".join(problems)}, status=400)
-        html = placeholders.fill(render_page_body(text), placeholders.current_values())
-        return JsonResponse({"html": html})
+            raise ValidationError(problems)
+        return placeholders.fill(render_page_body(text), placeholders.current_values())
 
     def delete_queryset(self, request, queryset):
         # The bulk action deletes in one query, without Page.delete().

@@ -199,12 +199,16 @@ def _save(permalinks, guesses, **target):
     added only where no other item has them), all leading to ``target``."""
     permalinks = [address for address in dict.fromkeys(permalinks) if address]
     guesses = [a for a in dict.fromkeys(guesses) if a and a not in permalinks]
+    fields = {"article": None, "page": None, "topic": None, **target}
     with transaction.atomic():
-        for address in permalinks:
-            LegacyAddress.objects.update_or_create(
-                old_address=address,
-                defaults={"article": None, "page": None, "topic": None, **target},
-            )
+        # One INSERT ... ON CONFLICT DO UPDATE for all the permalinks rather than a
+        # savepoint, a locking read and a write for each: an import adds thousands.
+        LegacyAddress.objects.bulk_create(
+            [LegacyAddress(old_address=address, **fields) for address in permalinks],
+            update_conflicts=True,
+            unique_fields=["old_address"],
+            update_fields=["target", "article", "page", "topic"],
+        )
         LegacyAddress.objects.bulk_create(
             [LegacyAddress(old_address=address, **target) for address in guesses],
             ignore_conflicts=True,
@@ -212,8 +216,30 @@ def _save(permalinks, guesses, **target):
     return LegacyAddress.objects.filter(old_address__in=[*permalinks, *guesses], **target)
 
 
+# WordPress answered "<address>/feed" for a post (its comments) and for a category or
+# tag; each leads to the matching feed here.
+FEED_TARGETS = {
+    LegacyAddress.Target.ARTICLE: LegacyAddress.Target.ARTICLE_COMMENTS_FEED,
+    LegacyAddress.Target.TOPIC: LegacyAddress.Target.TOPIC_FEED,
+}
+
+
 def _with_feed(path):
     return f"{path}/feed" if path else None
+
+
+def _save_with_feeds(target, *, own, query, guesses, feed_guesses, **item):
+    """The addresses of an article or topic (``item``: ``article=`` or ``topic=``):
+    its ``own`` path and ``query`` form (permalinks) and ``guesses``, leading to
+    ``target``; and the feeds of ``own`` (a permalink) and of ``feed_guesses``,
+    leading to the item's feed."""
+    _save([own, query], guesses, target=target, **item)
+    _save(
+        [_with_feed(own)],
+        [_with_feed(path) for path in feed_guesses],
+        target=FEED_TARGETS[target],
+        **item,
+    )
 
 
 def add_article_addresses(article, *, post_id, link="", slug="", posted_on=None):
@@ -227,16 +253,12 @@ def add_article_addresses(article, *, post_id, link="", slug="", posted_on=None)
     if slug and "/" not in slug and isinstance(posted_on, date):
         dated = [f"/{posted_on:%Y/%m/%d}/{slug}", f"/{posted_on:%Y/%m}/{slug}"]
     plain = [f"/{slug}"] if slug and "/" not in slug else []
-    _save(
-        [permalink, query_address("p", str(post_id))],
-        [*dated, *plain],
-        target=LegacyAddress.Target.ARTICLE,
-        article=article,
-    )
-    _save(
-        [_with_feed(permalink)],
-        [_with_feed(path) for path in dated[:1]],
-        target=LegacyAddress.Target.ARTICLE_COMMENTS_FEED,
+    _save_with_feeds(
+        LegacyAddress.Target.ARTICLE,
+        own=permalink,
+        query=query_address("p", str(post_id)),
+        guesses=[*dated, *plain],
+        feed_guesses=dated[:1],
         article=article,
     )
     return LegacyAddress.objects.filter(article=article)
@@ -275,12 +297,12 @@ def add_topic_addresses(topic, *, taxonomy, slug, term_id=None, parent_slugs=())
         query = query_address("tag", slugs[-1])
     else:
         return LegacyAddress.objects.none()
-    topic_target = {"target": LegacyAddress.Target.TOPIC, "topic": topic}
-    _save([paths[0], query], paths[1:], **topic_target)
-    _save(
-        [_with_feed(paths[0])],
-        [_with_feed(path) for path in paths[1:]],
-        target=LegacyAddress.Target.TOPIC_FEED,
+    _save_with_feeds(
+        LegacyAddress.Target.TOPIC,
+        own=paths[0],
+        query=query,
+        guesses=paths[1:],
+        feed_guesses=paths[1:],
         topic=topic,
     )
     return LegacyAddress.objects.filter(topic=topic)

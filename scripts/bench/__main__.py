@@ -5,11 +5,13 @@ A full run measures, with wrk, the article fully uncached and cached via gunicor
 and the article's HTML through nginx (the ceilings), the same pages through the
 nginx front, the front's hit ratio, a returning commenter's personal page, comment
 POSTs from 8 connections (each accepted one must be stored exactly once) and the
-page weight; it prints the report and writes it to docs/benchmarks.md.
+page weight; it prints the report and writes it to docs/benchmarks.md. Then it
+imports a generated WordPress export of 1,000 posts into a database of its own
+(``wordpress``), also written there.
 ``--grid`` compares gunicorn workers x threads instead; ``--only posts`` runs the
-POSTs alone, printed only; ``--loadtest`` runs readers and commenters at once
-through the nginx front (``loadtest``). Every server a run starts is stopped when it
-exits.
+POSTs alone, printed only; ``--only wordpress`` the import alone (no wrk needed,
+written); ``--loadtest`` runs readers and commenters at once through the nginx
+front (``loadtest``). Every server a run starts is stopped when it exits.
 """
 
 import argparse
@@ -21,7 +23,7 @@ import sys
 
 from scripts.nginx_front import find_nginx
 
-from . import ARTICLE, BASE_DIR, COMMENT_CLIENTS, database, loadtest, report, say
+from . import ARTICLE, BASE_DIR, COMMENT_CLIENTS, database, loadtest, report, say, wordpress
 from .load import RETURNING_NAME, post_comments, returning_commenter_cookie, wrk
 from .measure import (
     front_hit_ratio,
@@ -110,6 +112,14 @@ def full_run(env, work_dir, database_url, pg_version, duration, note):
     lines += report.targets(rows, posts, weights, transfer, has_nginx=bool(nginx and front))
     say("\n".join(lines))
     report.write_section("results", lines)
+    say(f"\nWritten to {report.DOC.relative_to(BASE_DIR)}.")
+    wordpress_run(env, work_dir, database_url, note)
+
+
+def wordpress_run(env, work_dir, database_url, note):
+    """The WordPress import step; a failed check fails the run once it is written."""
+    if not wordpress.run(env, work_dir, database_url, note):
+        raise SystemExit("The WordPress import's checks failed (see the report).")
     say(f"\nWritten to {report.DOC.relative_to(BASE_DIR)}.")
 
 
@@ -247,8 +257,10 @@ def main():
     )
     parser.add_argument(
         "--only",
-        choices=["posts"],
-        help="posts: only the comment POSTs (own database and folder; docs untouched)",
+        choices=["posts", "wordpress"],
+        help="posts: only the comment POSTs (own database and folder; docs untouched); "
+        "wordpress: only the WordPress import (own database and folder; its section of "
+        "the docs written)",
     )
     parser.add_argument(
         "--loadtest",
@@ -266,6 +278,8 @@ def main():
         # Its own database and folder, so that it can run beside a full run.
         work_dir = WORK_DIR.with_name(f"{WORK_DIR.name}-{separate}")
         database_name = f"{database_name}_{separate}"
+    # The import alone starts no site: its step makes and migrates its own database.
+    site = options.only != "wordpress"
     for tool in ["redis-server"] if options.only else ["wrk", "redis-server"]:
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed: apt-get install -y {tool}")
@@ -279,11 +293,11 @@ def main():
             shutil.rmtree(work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)
         database_url, started_embedded_db = database.bench_database_url(database_name)
-        if not options.skip_setup:
+        if site and not options.skip_setup:
             database.recreate(database_url)
         pg_version = database.maintenance_query(database_url, "SHOW server_version")
         env = production_env(database_url, work_dir, start_redis(work_dir))
-        if not options.skip_setup:
+        if site and not options.skip_setup:
             prepare(env)
         if options.loadtest:
             passed = loadtest.run(
@@ -293,6 +307,8 @@ def main():
                 raise SystemExit(1)
         elif options.only == "posts":
             posts_run(env, work_dir, database_url, options.duration)
+        elif options.only == "wordpress":
+            wordpress_run(env, work_dir, database_url, options.note)
         elif options.grid:
             grid_run(env, work_dir, options.duration, options.grid, options.note, options.rounds)
         else:

@@ -4,6 +4,8 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 DATABASE = "recovery_bench"
+# The WordPress import's own, empty but for the migrations (see wordpress.py).
+WORDPRESS_DATABASE = f"{DATABASE}_wordpress"
 
 
 def with_database(url, name):

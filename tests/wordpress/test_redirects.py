@@ -345,3 +345,30 @@ def test_editors_may_read_the_list_and_change_nothing(client, article):
     change = reverse("admin:wordpress_legacyaddress_change", args=[legacy.pk])
     assert client.post(change, {"old_address": "/elsewhere"}).status_code == 403
     assert LegacyAddress.objects.get(pk=legacy.pk).old_address == "/?p=42"
+
+
+def test_an_articles_addresses_are_added_in_a_fixed_number_of_queries(
+    article, django_assert_num_queries
+):
+    other = make_article()
+    # Per call: a savepoint, the permalinks in one statement, the guesses in one,
+    # the release; one call for the article's addresses, one for its comment feeds.
+    with django_assert_num_queries(8):
+        add_article_addresses(
+            other,
+            post_id=42,
+            link="https://old.example.org/tapering-safely/",
+            slug="tapering-safely",
+            posted_on=POSTED_ON,
+        )
+
+    # The permalink and /?p= are taken over from the article that had them; the
+    # guesses the other article has stay its own.
+    taken = LegacyAddress.objects.filter(article=other).values_list("old_address", flat=True)
+    assert sorted(taken) == ["/?p=42", "/tapering-safely", "/tapering-safely/feed"]
+    kept = LegacyAddress.objects.filter(article=article).values_list("old_address", flat=True)
+    assert sorted(kept) == [
+        "/2019/05/03/tapering-safely",
+        "/2019/05/03/tapering-safely/feed",
+        "/2019/05/tapering-safely",
+    ]
