@@ -280,6 +280,9 @@ BACKUP_DIR = Path(env("BACKUP_DIR", BASE_DIR / "backups"))
 WORDPRESS_IMPORT_DIR = Path(env("WORDPRESS_IMPORT_DIR", BASE_DIR / "private" / "wordpress"))
 # The largest export accepted by the admin's upload, in bytes (the command has no limit).
 WORDPRESS_IMPORT_MAX_BYTES = env_int("WORDPRESS_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+# A copy of the old site's wp-content/uploads on this server, offered to imports
+# started in the admin (a folder does not suit a browser upload); unset: no pictures.
+WORDPRESS_MEDIA_DIR = env("WORDPRESS_MEDIA_DIR", "")
 
 # Let Django answer /media/ itself (development, `make serve`, small sites).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)

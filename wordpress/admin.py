@@ -131,6 +131,7 @@ class ImportRunAdmin(admin.ModelAdmin):
                 run = runs.start_run(
                     upload=form.cleaned_data["export"],
                     skip_bad_items=form.cleaned_data["skip_bad_items"],
+                    with_media=form.cleaned_data.get("with_media", False),
                     user=request.user,
                 )
             except runs.AnotherRunOpen:

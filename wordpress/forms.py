@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ SNIFF_BYTES = 4096
 
 
 class ImportUploadForm(forms.Form):
-    """Step one of an import from the admin: the export file and its one option."""
+    """Step one of an import from the admin: the export file and its options."""
 
     export = forms.FileField(
         label=_("WordPress export file (.xml)"),
@@ -29,6 +31,37 @@ class ImportUploadForm(forms.Form):
             "of stopping the whole import."
         ),
     )
+
+    with_media = forms.BooleanField(
+        label=_("Import the pictures from the media folder"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        folder = settings.WORDPRESS_MEDIA_DIR
+        if folder:
+            self.fields["with_media"].help_text = _(
+                "Pictures and featured images are read from %(folder)s, the copy of the "
+                "old site's wp-content/uploads on this server (WORDPRESS_MEDIA_DIR)."
+            ) % {"folder": folder}
+        else:
+            # Without a folder on the server there is nothing to offer.
+            del self.fields["with_media"]
+
+    def clean_with_media(self):
+        with_media = self.cleaned_data["with_media"]
+        if with_media and not Path(settings.WORDPRESS_MEDIA_DIR).is_dir():
+            raise forms.ValidationError(
+                _(
+                    "The media folder %(folder)s is not on this server: copy the old "
+                    "site's wp-content/uploads there, or untick this box."
+                ),
+                code="no_media_dir",
+                params={"folder": settings.WORDPRESS_MEDIA_DIR},
+            )
+        return with_media
 
     def clean_export(self):
         export = self.cleaned_data["export"]

@@ -627,8 +627,9 @@ class _Importer:
             article.save()
         self.article_slugs.add(article.slug)
         article.topics.set({self.topic_for(term).pk for term in item.terms})
-        self.replace_children(article, Section, sections, ("heading", "anchor", "body"))
-        self.replace_children(article, FAQ, faqs, ("question", "answer"))
+        fresh = record is None
+        self.replace_children(article, Section, sections, ("heading", "anchor", "body"), fresh)
+        self.replace_children(article, FAQ, faqs, ("question", "answer"), fresh)
         article.refresh_outline()
         record_revision(article, comment=REVISION_COMMENT)
         self.finish(
@@ -910,14 +911,19 @@ class _Importer:
         }
 
     @staticmethod
-    def replace_children(article, model, rows, names):
+    def replace_children(article, model, rows, names, fresh=False):
         """Store ``rows`` (unsaved) as the article's children, updating by position
-        (ids, and FAQ anchors, survive a re-import) and deleting the rest.
+        (ids, and FAQ anchors, survive a re-import) and deleting the rest; a ``fresh``
+        article (just created) has none to look for.
 
         New rows are rendered as save() would and inserted in one query: most of an
         import's sections are new, and row-by-row saves were much of its time.
         """
-        existing = {child.position: child for child in model.objects.filter(article=article)}
+        existing = (
+            {}
+            if fresh
+            else {child.position: child for child in model.objects.filter(article=article)}
+        )
         new = []
         for row in rows:
             child = existing.pop(row.position, None)
@@ -929,7 +935,8 @@ class _Importer:
             for name in names:
                 setattr(child, name, getattr(row, name))
             child.save()
-        model.objects.filter(pk__in=[child.pk for child in existing.values()]).delete()
+        if existing:
+            model.objects.filter(pk__in=[child.pk for child in existing.values()]).delete()
         model.objects.bulk_create(new)
 
     # --- Pages ------------------------------------------------------------------------

@@ -192,6 +192,11 @@ class ImportRun(models.Model):
         default=False,
         help_text=_("Records that cannot be read are listed and left out, instead of stopping."),
     )
+    with_media = models.BooleanField(
+        _("pictures from the media folder"),
+        default=False,
+        help_text=_("Pictures and featured images read from WORDPRESS_MEDIA_DIR."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -245,6 +250,11 @@ class ImportRun(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:wordpress_importrun_status", args=[self.pk])
+
+    @property
+    def media_dir(self):
+        """The folder the import reads pictures from, or None."""
+        return settings.WORDPRESS_MEDIA_DIR if self.with_media else None
 
     @property
     def path(self):

@@ -22,7 +22,7 @@ class AnotherRunOpen(Exception):
     """Another import is being checked, waits for "Import now", or is importing."""
 
 
-def start_run(*, upload, skip_bad_items, user):
+def start_run(*, upload, skip_bad_items, user, with_media=False):
     """Store ``upload`` privately and queue its dry run; return the new ``ImportRun``.
 
     Raises ``AnotherRunOpen`` (nothing stored) while another run is open.
@@ -38,6 +38,7 @@ def start_run(*, upload, skip_bad_items, user):
                 original_name=Path(upload.name).name[:255],
                 size=upload.size,
                 skip_bad_items=skip_bad_items,
+                with_media=with_media,
                 uploaded_by=user,
             )
             transaction.on_commit(partial(check_export.enqueue, run.pk), robust=True)

@@ -36,6 +36,7 @@ def check_export(run_id):
             run.path,
             dry_run=True,
             skip_bad_items=run.skip_bad_items,
+            media_dir=run.media_dir,
             progress=partial(progress.publish, run.pk),
         )
     except (WXRError, OSError) as error:
@@ -63,6 +64,7 @@ def import_checked_export(run_id):
             report = import_file(
                 run.path,
                 skip_bad_items=run.skip_bad_items,
+                media_dir=run.media_dir,
                 progress=partial(progress.publish, run.pk),
             )
             run.move_to(State.DONE, report=report.as_json(), finished_at=timezone.now())

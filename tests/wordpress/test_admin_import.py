@@ -18,12 +18,14 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.html import escape
 
-from articles.models import FAQ, Article, Section, Topic
+from articles.models import FAQ, Article, LibraryImage, Section, Topic
 from comments.models import Comment
 from core.models import AuditEntry
 from pages.models import Page
 from scripts.generate_wxr import generate_export
 from tests.articles.test_admin import make_staff
+from tests.wordpress.test_media import SITE as MEDIA_SITE
+from tests.wordpress.test_media import draw
 from wordpress import progress, runs
 from wordpress.importer import STAGES, import_file
 from wordpress.models import ImportedItem, ImportRun
@@ -506,3 +508,60 @@ def test_while_importing_others_see_the_state_and_progress_but_not_the_rows(supe
     assert during["progress"].stage == "posts"
     assert seen_from_another_connection(run.pk)["state"] == State.DONE
     assert Article.objects.count() == 5
+
+
+# --- Pictures from the server's media folder ------------------------------------------
+
+
+def test_without_a_media_folder_the_upload_offers_no_pictures(admin, settings):
+    settings.WORDPRESS_MEDIA_DIR = ""
+    html = admin.get(UPLOAD_URL).content.decode()
+    assert 'name="export"' in html
+    assert 'name="with_media"' not in html
+
+
+def test_a_missing_media_folder_is_refused_and_nothing_stored(
+    admin, settings, tmp_path, import_dir, django_capture_on_commit_callbacks
+):
+    settings.WORDPRESS_MEDIA_DIR = str(tmp_path / "not-copied-yet")
+    content = SITE.read_bytes()
+    data = {"export": SimpleUploadedFile("site.xml", content), "with_media": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(UPLOAD_URL, data)
+
+    assert response.status_code == 400
+    assert response.context["form"].has_error("with_media", "no_media_dir")
+    assert ImportRun.objects.count() == 0
+    assert stored_files(import_dir) == []
+
+
+def test_pictures_come_from_the_media_folder_when_ticked(
+    admin, settings, tmp_path, media_root, django_capture_on_commit_callbacks
+):
+    folder = tmp_path / "uploads"
+    draw(folder / "2024" / "05" / "photo.jpg")
+    settings.WORDPRESS_MEDIA_DIR = str(folder)
+    form = admin.get(UPLOAD_URL).content.decode()
+    assert str(folder) in form
+    data = {
+        "export": SimpleUploadedFile("media-site.xml", MEDIA_SITE.read_bytes()),
+        "with_media": "on",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(UPLOAD_URL, data)
+    run = ImportRun.objects.get()
+    assert (run.state, run.with_media) == (State.CHECKED, True)
+    # The dry run saw the picture and left neither a row nor a file.
+    images = run.dry_run_report["tallies"]["images"]
+    assert images["created"] == 1
+    assert LibraryImage.objects.count() == 0
+    assert not any(path.is_file() for path in Path(media_root).rglob("*"))
+
+    press(admin, django_capture_on_commit_callbacks, run, "import")
+
+    run.refresh_from_db()
+    assert run.state == State.DONE
+    photo = LibraryImage.objects.get()
+    assert (photo.width, photo.height) == (1600, 1000)
+    page = admin.get(run.get_absolute_url()).content.decode()
+    assert f"from the media folder {folder}" in page
