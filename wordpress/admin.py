@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from . import heroes, progress, runs
 from .forms import FeaturedImageForm, ImportUploadForm
-from .importer import Report
 from .legacy import LegacyAddress, normalise_path
 from .models import ImportRun, WaitingFeaturedImage
+from .report import Report
 
 # Who may give an article its hero image may describe and use a featured picture.
 HERO_PERMISSION = "articles.change_article"

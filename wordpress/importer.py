@@ -2,7 +2,10 @@
 
 ``import_export(export, dry_run=...)`` writes everything in one transaction and returns
 a ``Report``; ``--dry-run`` runs the same code and rolls it back, so its report is
-exactly what an import would do. The rules, decided here and told in the README:
+exactly what an import would do. This module runs the stages and imports topics,
+posts and pages; ``wordpress/pictures.py`` brings in the pictures,
+``wordpress/comment_import.py`` the comments, and ``wordpress/report.py`` holds the
+report. The rules, decided in these modules and told in the README:
 
 - Posts become articles. publish → published at its GMT date, future → scheduled at
   its date, draft/pending/private → draft, trash → skipped. Nothing unreviewed goes
@@ -28,61 +31,34 @@ exactly what an import would do. The rules, decided here and told in the README:
 - Every bump of the page cache's generations waits until the end and happens once.
 """
 
-import hashlib
-import html
-import ipaddress
-import json
 import re
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePath
+from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from articles.content_checks import plain_text, publishing_problems
 from articles.library import described_image_ids
-from articles.models import (
-    FAQ,
-    Article,
-    LibraryImage,
-    Section,
-    Topic,
-    unique_anchor,
-    unique_slug,
-)
-from articles.renditions import (
-    LIBRARY_FOLDER,
-    ORIGINALS_FOLDER,
-    rendition_names,
-)
+from articles.models import FAQ, Article, Section, Topic, unique_anchor, unique_slug
 from articles.revisions import record_revision
-from comments import crisis
-from comments.conf import comment_settings
-from comments.models import Comment, ModerationLists, hash_body
 from comments.services import recount_comments
-from comments.text import render_comment_text
 from core import caching
 from core.models import SiteSettings
 from pages import placeholders
 from pages.models import Page
 from pages.routes import is_taken
 
-from . import legacy, media
-from .convert import convert_body, escape_markdown, replace_image_placeholders
+from . import legacy
+from .comment_import import CommentImport
+from .convert import convert_body, replace_image_placeholders
 from .models import ImportedItem
-from .wxr import CommentStatus, Export, read_export
+from .pictures import Pictures, picture_snippet, removing_files
+from .report import Report
+from .values import aware, clip, fingerprint, plain
+from .wxr import Export, read_export
 
-KINDS = ("posts", "pages", "topics", "comments", "images")
 REVISION_COMMENT = "Imported from WordPress"
 SUMMARY_TARGET = 300  # characters: "one or two sentences"
 POST_STATUSES = {
@@ -92,13 +68,6 @@ POST_STATUSES = {
     "pending": Article.Status.DRAFT,
     "private": Article.Status.DRAFT,
 }
-COMMENT_STATUSES = {
-    CommentStatus.APPROVED: Comment.Status.APPROVED,
-    CommentStatus.PENDING: Comment.Status.PENDING,
-    CommentStatus.TRASH: Comment.Status.TRASH,
-}
-# WordPress's own note of a trashed comment's earlier status ("1" or "0").
-TRASHED_FROM = {"1": Comment.Status.APPROVED, "0": Comment.Status.PENDING}
 # What save() does to a new section or FAQ before writing it.
 RENDER = {Section: Section.render_body, FAQ: FAQ.render_answer}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -107,110 +76,6 @@ STAGES = ("reading", "topics", "posts", "pages", "comments", "addresses")
 # Records between two calls of ``progress`` within a stage: often enough for a bar
 # that moves, rarely enough to cost nothing beside the rows written.
 PROGRESS_EVERY = 25
-
-
-COLUMNS = ("created", "updated", "unchanged", "skipped", "drafted")
-OUTCOME_HEADINGS = (
-    ("skipped", _lazy("Skipped")),
-    ("drafted", _lazy("Imported as drafts")),
-    ("urgent", _lazy("Urgent comments (crisis language): for a moderator to read first")),
-    ("alt", _lazy("Featured images waiting for a description")),
-    ("picture", _lazy("Pictures left out")),
-    ("note", _lazy("Notes")),
-)
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    drafted: int = 0
-
-
-@dataclass
-class ReportLine:
-    kind: str  # post, page, comment, term...
-    wp_id: int | None
-    line: int | None
-    outcome: str  # skipped, drafted, urgent, alt, picture, note
-    reason: str
-
-    def __str__(self):
-        where = f"{self.kind} {self.wp_id}" if self.wp_id is not None else self.kind
-        if self.line:
-            where += f" (line {self.line})"
-        return f"{where}: {self.reason}"
-
-
-@dataclass
-class Report:
-    """What an import did (or a dry run would do): a table per kind, and the reasons."""
-
-    base_url: str = ""
-    dry_run: bool = False
-    tallies: dict = field(default_factory=lambda: {kind: Tally() for kind in KINDS})
-    lines: list = field(default_factory=list)
-
-    def add(self, kind, record, outcome, reason):
-        self.lines.append(
-            ReportLine(
-                kind, getattr(record, "wp_id", None), getattr(record, "line", None), outcome, reason
-            )
-        )
-
-    def of(self, outcome):
-        return [line for line in self.lines if line.outcome == outcome]
-
-    @property
-    def title(self):
-        title = _("WordPress import from %(site)s") % {"site": self.base_url or "?"}
-        if self.dry_run:
-            title += " " + _("(dry run: nothing was written)")
-        return title
-
-    @property
-    def columns(self):
-        """The table's column names, translated."""
-        return [_(name) for name in COLUMNS]
-
-    def rows(self):
-        """The table: (kind, [created, updated, unchanged, skipped, drafted]) per kind."""
-        return [
-            (_(kind), [getattr(tally, name) for name in COLUMNS])
-            for kind, tally in self.tallies.items()
-        ]
-
-    def groups(self):
-        """The reasons: (heading, lines) for each outcome that has lines."""
-        return [
-            (heading, lines) for outcome, heading in OUTCOME_HEADINGS if (lines := self.of(outcome))
-        ]
-
-    def as_text(self):
-        """The table, then the reasons: what the command prints."""
-        rows = [self.title, "", f"{'':10}" + "".join(f"{name:>11}" for name in self.columns)]
-        for kind, values in self.rows():
-            rows.append(f"{kind:10}" + "".join(f"{value:>11}" for value in values))
-        for heading, lines in self.groups():
-            rows += ["", heading + ":"]
-            rows += [f"  {line}" for line in lines]
-        return "\n".join(rows) + "\n"
-
-    def as_json(self):
-        """The report as plain data, to store (``Report.from_json`` reads it back)."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        return cls(
-            base_url=data["base_url"],
-            dry_run=data["dry_run"],
-            # In KINDS' order: PostgreSQL's jsonb keeps an object's keys in its own.
-            tallies={kind: Tally(**data["tallies"].get(kind, {})) for kind in KINDS},
-            lines=[ReportLine(**line) for line in data["lines"]],
-        )
 
 
 def import_file(path, *, dry_run=False, skip_bad_items=False, media_dir=None, progress=None):
@@ -248,54 +113,6 @@ def import_export(export: Export, *, dry_run=False, now=None, media_dir=None, pr
     return report
 
 
-@contextmanager
-def removing_files(*, keep):
-    """Yield a list for the names of the files written to storage, and delete them
-    again after an error, or at the end unless ``keep``."""
-    # Files are written as the rows are saved (renditions are made from the stored
-    # picture), so a dry run or a failed import deletes what it wrote.
-    written = []
-    try:
-        yield written
-    except BaseException:
-        _delete_files(written)
-        raise
-    if not keep:
-        _delete_files(written)
-
-
-def _delete_files(names):
-    for name in names:
-        default_storage.delete(name)
-
-
-def stored_picture_names(instance):
-    """The storage names of the picture (original and renditions) ``instance`` holds."""
-    fields = instance.picture_fields
-    names = list(rendition_names(getattr(instance, fields.record) or {}))
-    original = getattr(instance, fields.file).name or ""
-    # Before the picture is stored, the field holds the name it was given: not ours.
-    if original.startswith((f"{LIBRARY_FOLDER}/", f"{ORIGINALS_FOLDER}/")):
-        names.append(original)
-    return names
-
-
-def fingerprint(record, *, leave_out=("line", "comments")):
-    """A hash of what a record of the export says (not where it stands in the file)."""
-    data = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in leave_out}
-    text = json.dumps(
-        data,
-        sort_keys=True,
-        default=lambda value: asdict(value) if is_dataclass(value) else str(value),
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def plain(html_text):
-    """HTML (a comment, an excerpt) as plain text, entities decoded."""
-    return html.unescape(strip_tags(html_text)).strip()
-
-
 def first_sentences(text, limit):
     """The first sentences of ``text`` that fit in about ``limit`` characters."""
     text = " ".join(text.split())
@@ -307,35 +124,12 @@ def first_sentences(text, limit):
     return Truncator(summary).chars(limit)
 
 
-def _aware(date, date_gmt):
-    """The GMT date, else the local wall-clock date in the site's time zone."""
-    if date_gmt is not None:
-        return date_gmt
-    if date is not None:
-        return timezone.make_aware(date) if timezone.is_naive(date) else date
-    return None
-
-
-def picture_snippet(image, alt):
-    """How a body shows library ``image``: with its own description only when it
-    differs from the library's."""
-    if not alt or alt == image.alt:
-        return image.snippet
-    return f"![{escape_markdown(alt)}](image:{image.pk})"
-
-
-def _clip(text, model, name):
-    return Truncator(text).chars(model._meta.get_field(name).max_length)
-
-
 class _Importer:
     def __init__(self, export, report, now, media_dir=None, written=None, progress=None):
         self.progress = progress
         self.export = export
         self.report = report
         self.now = now
-        self.media_dir = media_dir
-        self.written = written if written is not None else []
         self.base_url = export.base_url[: ImportedItem._meta.get_field("base_url").max_length]
         records = ImportedItem.objects.filter(base_url=self.base_url)
         self.records = {
@@ -344,23 +138,11 @@ class _Importer:
                 kind__in=[ImportedItem.Kind.COMMENT, ImportedItem.Kind.ATTACHMENT]
             ).select_related("article", "page", "topic")
         }
-        pictures = list(
-            records.filter(kind=ImportedItem.Kind.ATTACHMENT).select_related("library_image")
+        self.pictures = Pictures(
+            export, report, self.base_url, records, media_dir, [] if written is None else written
         )
-        # Pictures imported before, by attachment id and by file path.
-        self.picture_ids = {record.wp_id: record for record in pictures if record.wp_id}
-        self.picture_paths = {record.media_path: record for record in pictures}
-        self.pictures_failed = {}  # path -> why the file cannot be imported
-        self.pictures_counted = set()  # ImportedItem ids tallied in this import
-        self.pictures_left_out = False  # by the record being imported, for want of a folder
-        self.folder_missed = False  # by any record
         self.snippets = {}  # picture index -> Markdown, for the record being imported
-        self.comment_records = {
-            record.wp_id: record
-            for record in records.filter(kind=ImportedItem.Kind.COMMENT).only(
-                "id", "wp_id", "comment_id", "content_hash", "synced_at"
-            )
-        }
+        self.comments = CommentImport(export, report, now, self.base_url, records)
         self.authors = {author.login: author for author in export.authors}
         self.topics = {}  # (taxonomy, slug) -> Topic
         self.articles = {}  # WordPress post id -> Article (imported now or before)
@@ -387,33 +169,19 @@ class _Importer:
         for item in self.counted("pages", self.export.pages):
             self.import_page(item)
             for comment in item.comments:
-                self.skip("comments", "comment", comment, _("comments on pages are not kept"))
-        self.import_comments()
+                self.report.skip(
+                    "comments", "comment", comment, _("comments on pages are not kept")
+                )
+        posts = self.export.posts
+        total = sum(len(item.comments) for item in posts)
+        self.comments.run(
+            self.counted("comments", posts, total=total, size=lambda item: len(item.comments)),
+            self.articles,
+        )
         self.tell("addresses", 0, None)
         self.add_old_addresses()
-        # Pictures of posts left alone are as they were too.
-        self.report.tallies["images"].unchanged += sum(
-            1
-            for record in self.picture_paths.values()
-            if record.pk not in self.pictures_counted and record.library_image_id
-        )
-        if self.media_dir is None and self.folder_missed:
-            # Said once, above the notes, besides the line for each picture.
-            self.report.lines.insert(
-                0,
-                ReportLine(
-                    "pictures",
-                    None,
-                    None,
-                    "note",
-                    _(
-                        "left out, because no media folder was given: import again "
-                        "with --media and a copy of the old site's wp-content/uploads "
-                        "folder to bring them in"
-                    ),
-                ),
-            )
-        if self.changed:
+        self.pictures.finish()
+        if self.changed or self.comments.changed:
             recount_comments()
             caching.bump(caching.CONTENT, caching.COMMENTS)
 
@@ -468,10 +236,6 @@ class _Importer:
                 legacy.add_page_addresses(record.page, page_id=item.wp_id, link=item.link)
         legacy.add_feed_addresses()
 
-    def skip(self, tally, kind, record, reason):
-        self.report.tallies[tally].skipped += 1
-        self.report.add(kind, record, "skipped", reason)
-
     def remember(self, kind, record, fingerprint_, **local):
         """Create or update the ImportedItem of ``record``."""
         synced = next(iter(local.values())).updated_at if kind != "comment" else self.now
@@ -495,7 +259,7 @@ class _Importer:
             return self.topics[key]
         record = self.records.get((ImportedItem.Kind.TERM, term.wp_id)) if term.wp_id else None
         topic = record.topic if record else None
-        name = _clip(" ".join(term.name.split()) or term.slug, Topic, "name")
+        name = clip(" ".join(term.name.split()) or term.slug, Topic, "name")
         slug = slugify(term.slug)[:80].strip("-") or slugify(name)[:80].strip("-") or "topic"
         created = False
         if topic is None:
@@ -535,15 +299,15 @@ class _Importer:
             return None, False
         local = record.article if kind == ImportedItem.Kind.POST else record.page
         if local is None:
-            self.skip(tally, kind, item, _("deleted here after an earlier import"))
+            self.report.skip(tally, kind, item, _("deleted here after an earlier import"))
             return None, True
         # Pictures left out for want of a folder come in when one is given.
-        retry = self.media_dir is not None and record.pictures_left_out
+        retry = self.pictures.media_dir is not None and record.pictures_left_out
         if record.content_hash == fingerprint(item) and not retry:
             self.report.tallies[tally].unchanged += 1
             return record, True
         if record.synced_at is None or local.updated_at > record.synced_at:
-            self.skip(tally, kind, item, _("edited here since the last import"))
+            self.report.skip(tally, kind, item, _("edited here since the last import"))
             return record, True
         return record, False
 
@@ -557,7 +321,7 @@ class _Importer:
                 if item.status == "trash"
                 else _("status “%(status)s” is not imported") % {"status": item.status}
             )
-            self.skip(tally, kind, item, reason)
+            self.report.skip(tally, kind, item, reason)
             return None, False
         record, done = self.existing(kind, item, tally)
         return record, not done
@@ -579,11 +343,11 @@ class _Importer:
         if not go:
             return
         article = record.article if record else Article()
-        title = _clip(item.title.strip(), Article, "title") or _(
+        title = clip(item.title.strip(), Article, "title") or _(
             "Untitled draft (WordPress post %(id)s)"
         ) % {"id": item.wp_id}
         converted = self.convert(kind, item)
-        hero, hero_alt = self.featured_image(kind, item)
+        hero, hero_alt = self.pictures.featured(kind, item)
         sections = self.sections(kind, item, converted)
         faqs = [
             FAQ(position=position, question=question, answer=answer)
@@ -600,9 +364,9 @@ class _Importer:
         article.allows_comments = item.comments_open
         article.status = POST_STATUSES[item.status]
         article.published_at = (
-            _aware(item.date, item.date_gmt) if item.status in {"publish", "future"} else None
+            aware(item.date, item.date_gmt) if item.status in {"publish", "future"} else None
         )
-        waiting = self.assign_hero(kind, item, article, hero, hero_alt)
+        waiting = self.pictures.assign_hero(kind, item, article, hero, hero_alt)
         drafted = False
         if article.status == Article.Status.PUBLISHED:
             problems = publishing_problems(
@@ -622,7 +386,7 @@ class _Importer:
                     kind, item, "drafted", " ".join(str(problem.message) for problem in problems)
                 )
         if article.has_new_picture_upload:
-            self.save_picture(article)
+            self.pictures.save(article)
         else:
             article.save()
         self.article_slugs.add(article.slug)
@@ -639,7 +403,7 @@ class _Importer:
             "posts",
             article=article,
             waiting_hero=waiting,
-            pictures_left_out=self.pictures_left_out,
+            pictures_left_out=self.pictures.left_out,
         )
         self.articles[item.wp_id] = article
         self.report.tallies["posts"].drafted += drafted
@@ -648,7 +412,7 @@ class _Importer:
         converted = convert_body(item.content, base_url=self.export.base_url)
         for note in converted.notes:
             self.report.add(kind, item, "note", note)
-        self.snippets, self.pictures_left_out = {}, False
+        self.snippets, self.pictures.left_out = {}, False
         if kind == ImportedItem.Kind.PAGE:
             # Site pages show no pictures (their Markdown has no image library).
             for image in converted.images:
@@ -670,7 +434,7 @@ class _Importer:
                 )
             return converted
         for image in converted.images:
-            library_image = self.library_image(
+            library_image = self.pictures.library_image(
                 kind,
                 item,
                 attachment_id=image.attachment_id,
@@ -681,170 +445,6 @@ class _Importer:
             if library_image is not None:
                 self.snippets[image.index] = picture_snippet(library_image, image.alt)
         return converted
-
-    def featured_image(self, kind, item):
-        """(library image, description) of a post's featured picture, or (None, "")."""
-        if item.thumbnail_id is None:
-            return None, ""
-        attachment = self.export.featured_image(item)
-        if attachment is None:
-            self.report.add(
-                kind,
-                item,
-                "picture",
-                _("featured image left out: attachment %(id)s is not in the export")
-                % {"id": item.thumbnail_id},
-            )
-            return None, ""
-        image = self.library_image(
-            kind, item, attachment_id=attachment.wp_id, urls=(attachment.url,), featured=True
-        )
-        if image is None:
-            return None, ""
-        return image, attachment.alt.strip() or image.alt.strip()
-
-    def assign_hero(self, kind, item, article, hero, alt):
-        """Give ``article`` the library picture ``hero`` (or None) as its hero image
-        when ``alt`` describes it; return the picture left waiting for a description
-        (the database refuses a hero without one), if any."""
-        if hero is None:
-            return None
-        if alt:
-            try:
-                with hero.file.storage.open(hero.file.name, "rb") as stored:
-                    data = stored.read()
-            except OSError:
-                self.leave_out_picture(
-                    kind, item, True, hero.file.name, _("the library's file cannot be read")
-                )
-                return None
-            name = "featured" + PurePath(hero.file.name).suffix
-            article.hero_image = ContentFile(data, name=name)
-            article.hero_alt = _clip(alt, Article, "hero_alt")
-            return None
-        if article.hero_image:
-            return None
-        self.report.add(
-            kind,
-            item,
-            "alt",
-            _(
-                "its featured image has no description, so it is not the hero image "
-                "yet: describe it under “%(panel)s” on the admin dashboard"
-            )
-            % {"panel": _("Featured images waiting for a description")},
-        )
-        return hero
-
-    # --- Pictures ---------------------------------------------------------------------
-
-    def library_image(self, kind, item, *, attachment_id, urls, alt="", caption="", featured=False):
-        """The library image a picture of ``item`` became, imported now if it is new;
-        None (with a report line) if it cannot be."""
-        attachment = self.export.attachments_by_id.get(attachment_id) if attachment_id else None
-        paths = [media.uploads_path(urls[0])]
-        if attachment is not None:
-            paths += [attachment.file.strip(), media.uploads_path(attachment.url)]
-        paths += [media.uploads_path(url) for url in urls[1:]]
-        paths = list(dict.fromkeys(path for path in paths if path))
-        known = (self.picture_ids.get(attachment_id) if attachment_id else None) or next(
-            (self.picture_paths[path] for path in paths if path in self.picture_paths), None
-        )
-        if known is not None:
-            return self.known_picture(kind, item, known, featured)
-        if self.media_dir is None:
-            self.pictures_left_out = self.folder_missed = True
-            message = (
-                _("featured image not imported: %(url)s")
-                if featured
-                else _("picture not imported: %(url)s")
-            )
-            self.report.add(kind, item, "note", message % {"url": urls[0]})
-            return None
-        if not paths:
-            self.leave_out_picture(kind, item, featured, urls[0], _("not in wp-content/uploads"))
-            return None
-        found, first_error = None, None
-        for path in paths:
-            try:
-                found = (path, media.locate(self.media_dir, path))
-                break
-            except media.MediaError as error:
-                first_error = first_error or (path, str(error))
-        if found is None:
-            self.leave_out_picture(kind, item, featured, *first_error, key=first_error[0])
-            return None
-        path, file = found
-        if path in self.pictures_failed:
-            self.leave_out_picture(kind, item, featured, path, self.pictures_failed[path])
-            return None
-        try:
-            data = media.read_picture(file)
-        except media.MediaError as error:
-            self.leave_out_picture(kind, item, featured, path, str(error), key=path)
-            return None
-        described = alt or (attachment.alt if attachment else "")
-        captioned = caption or (plain(attachment.caption) if attachment else "")
-        image = LibraryImage(
-            file=ContentFile(data, name=file.name),
-            alt=_clip(described.strip(), LibraryImage, "alt"),
-            caption=_clip(" ".join(captioned.split()), LibraryImage, "caption"),
-        )
-        self.save_picture(image)
-        record = ImportedItem.objects.create(
-            base_url=self.base_url,
-            kind=ImportedItem.Kind.ATTACHMENT,
-            wp_id=attachment_id,
-            media_path=path[:500],
-            library_image=image,
-            content_hash=hashlib.sha256(data).hexdigest(),
-            synced_at=image.updated_at,
-            link=urls[0][:500],
-        )
-        self.picture_paths[path] = record
-        if attachment_id:
-            self.picture_ids[attachment_id] = record
-        self.pictures_counted.add(record.pk)
-        self.report.tallies["images"].created += 1
-        return image
-
-    def known_picture(self, kind, item, record, featured):
-        """The library image of a picture imported before (None if deleted here)."""
-        if record.pk not in self.pictures_counted:
-            self.pictures_counted.add(record.pk)
-            tally = self.report.tallies["images"]
-            if record.library_image is None:
-                tally.skipped += 1
-            else:
-                tally.unchanged += 1
-        if record.library_image is None:
-            self.leave_out_picture(
-                kind,
-                item,
-                featured,
-                record.media_path or record.link,
-                _("deleted from the image library here after an earlier import"),
-            )
-        return record.library_image
-
-    def leave_out_picture(self, kind, item, featured, where, reason, *, key=None):
-        """Report a picture left out; ``key``, a file's path, marks a new failure."""
-        if key is not None and key not in self.pictures_failed:
-            self.pictures_failed[key] = reason
-            self.report.tallies["images"].skipped += 1
-        message = (
-            _("featured image left out: %(path)s: %(reason)s")
-            if featured
-            else _("picture left out: %(path)s: %(reason)s")
-        )
-        self.report.add(kind, item, "picture", message % {"path": where, "reason": reason})
-
-    def save_picture(self, instance):
-        """Save a row with a new picture, noting the files written for the clean-up."""
-        try:
-            instance.save()
-        finally:
-            self.written.extend(stored_picture_names(instance))
 
     def place_pictures(self, markdown):
         """``markdown`` with the pictures imported in place, the others left out."""
@@ -863,7 +463,7 @@ class _Importer:
         sections, anchors = [], set()
         for heading, markdown in parts:
             body = self.place_pictures(markdown)
-            heading = _clip(heading.strip(), Section, "heading") or _("Section")
+            heading = clip(heading.strip(), Section, "heading") or _("Section")
             if not body:
                 if markdown.strip():
                     self.report.add(
@@ -884,7 +484,7 @@ class _Importer:
         pairs = []
         for faq in converted.faqs:
             answer = self.place_pictures(faq.answer_markdown)
-            question = _clip(faq.question.strip(), FAQ, "question")
+            question = clip(faq.question.strip(), FAQ, "question")
             if question and answer:
                 pairs.append((question, answer))
             else:
@@ -906,7 +506,7 @@ class _Importer:
     def author_name(self, item):
         author = self.authors.get(item.author)
         name = (author.display_name if author else "") or item.author
-        return _clip(name.strip(), Article, "author") or _("%(site)s editorial team") % {
+        return clip(name.strip(), Article, "author") or _("%(site)s editorial team") % {
             "site": SiteSettings.load().site_name
         }
 
@@ -961,10 +561,10 @@ class _Importer:
         body = "\n\n".join(part for part in parts if part.strip())
         problems = placeholders.problems(body)
         if problems:
-            self.skip("pages", kind, item, " ".join(str(problem) for problem in problems))
+            self.report.skip("pages", kind, item, " ".join(str(problem) for problem in problems))
             return
         page = record.page if record else Page()
-        page.title = _clip(item.title.strip(), Page, "title") or _("Untitled page")
+        page.title = clip(item.title.strip(), Page, "title") or _("Untitled page")
         page.slug = self.page_slug(page, item)
         page.summary = first_sentences(plain(item.excerpt) or plain_text(body), 200) or page.title
         page.body = body or page.title
@@ -988,226 +588,3 @@ class _Importer:
                 % {"base": base, "slug": slug},
             )
         return slug
-
-    # --- Comments ---------------------------------------------------------------------
-
-    def import_comments(self):
-        """Every comment of the imported posts: new ones written in bulk, one round
-        per depth so that each reply's parent has its id already."""
-        retention = timedelta(days=comment_settings.COMMENTS_IP_RETENTION_DAYS)
-        self.ip_since = self.now - retention
-        self.crisis_phrases = ModerationLists.load().crisis
-        self.users = self.users_by_wp_id()
-        self.taken = self.comment_keys()
-        new = []  # (depth, wp id, Comment, parent wp id)
-        posts = self.export.posts
-        total = sum(len(item.comments) for item in posts)
-        for item in self.counted(
-            "comments", posts, total=total, size=lambda item: len(item.comments)
-        ):
-            article = self.articles.get(item.wp_id)
-            new.extend(self.comments_of(item, article))
-        created = {}
-        for depth in range(comment_settings.COMMENTS_MAX_DEPTH):
-            level = [entry for entry in new if entry[0] == depth]
-            for _depth, _wp_id, comment, parent_wp_id in level:
-                if parent_wp_id is not None:
-                    comment.parent = created.get(parent_wp_id) or self.existing_comment(
-                        parent_wp_id
-                    )
-            Comment.objects.bulk_create([entry[2] for entry in level], batch_size=1000)
-            created.update({wp_id: comment for _d, wp_id, comment, _p in level})
-        ImportedItem.objects.bulk_create(
-            [
-                ImportedItem(
-                    base_url=self.base_url,
-                    kind=ImportedItem.Kind.COMMENT,
-                    wp_id=wp_id,
-                    comment=comment,
-                    content_hash=comment._wp_fingerprint,
-                    synced_at=self.now,
-                )
-                for wp_id, comment in created.items()
-            ],
-            batch_size=1000,
-        )
-        if created:
-            self.report.tallies["comments"].created += len(created)
-            self.changed = True
-
-    def existing_comment(self, wp_id):
-        record = self.comment_records.get(wp_id)
-        return Comment.objects.filter(pk=record.comment_id).first() if record else None
-
-    def users_by_wp_id(self):
-        """WordPress user ids to local users with the same email."""
-        emails = {
-            author.wp_id: author.email.lower() for author in self.export.authors if author.email
-        }
-        if not emails:
-            return {}
-        users = {
-            user.email.lower(): user
-            for user in get_user_model()
-            .objects.alias(email_lower=Lower("email"))
-            .filter(email_lower__in=emails.values())
-        }
-        return {wp_id: users[email] for wp_id, email in emails.items() if email in users}
-
-    def comment_keys(self):
-        """(article, email, text) of the comments already here: the database takes each
-        once (comment_no_duplicates)."""
-        ids = [article.pk for article in self.articles.values() if article is not None]
-        rows = (
-            Comment.objects.filter(article_id__in=ids)
-            .exclude(status=Comment.Status.TRASH)
-            .values_list("article_id", Lower("author_email"), "body_hash")
-        )
-        return set(rows)
-
-    def comments_of(self, item, article):
-        """The new comments of one post, as (depth, wp id, Comment, parent wp id);
-        updates the ones imported before."""
-        kept = {}  # wp id -> (depth, parent wp id) of each comment kept here
-        by_id = {comment.wp_id: comment for comment in item.comments}
-        new = []
-        for comment in sorted(item.comments, key=self.depth_in(by_id)):
-            reason = self.comment_skip_reason(comment, article)
-            if reason:
-                self.skip("comments", "comment", comment, reason)
-                continue
-            parent_wp_id = self.kept_ancestor(comment.parent_id, by_id, kept)
-            depth = 0
-            if parent_wp_id is not None:
-                # Replies deeper than the cap hang from the ancestor at the cap, as on
-                # the site (comments.services.attach_point).
-                while kept[parent_wp_id][0] >= comment_settings.COMMENTS_MAX_DEPTH - 1:
-                    parent_wp_id = kept[parent_wp_id][1]
-                depth = kept[parent_wp_id][0] + 1
-            record = self.comment_records.get(comment.wp_id)
-            if record is not None:
-                kept[comment.wp_id] = (depth, parent_wp_id)
-                self.update_comment(record, comment, article)
-                continue
-            local = self.build_comment(comment, article)
-            key = (article.pk, local.author_email.lower(), local.body_hash)
-            if local.status != Comment.Status.TRASH:
-                if key in self.taken:
-                    self.skip(
-                        "comments",
-                        "comment",
-                        comment,
-                        _("the same text from the same address is already on this article"),
-                    )
-                    continue
-                self.taken.add(key)
-            kept[comment.wp_id] = (depth, parent_wp_id)
-            if local.is_urgent:
-                self.report.add(
-                    "comment", comment, "urgent", _("on “%(title)s”") % {"title": article.title}
-                )
-            new.append((depth, comment.wp_id, local, parent_wp_id))
-        return new
-
-    @staticmethod
-    def depth_in(by_id):
-        """Sort key: parents before their replies, then in file order."""
-
-        def key(comment):
-            depth, parent, seen = 0, comment.parent_id, set()
-            while parent in by_id and parent not in seen:
-                seen.add(parent)
-                depth, parent = depth + 1, by_id[parent].parent_id
-            return depth, comment.line
-
-        return key
-
-    @staticmethod
-    def kept_ancestor(parent_id, by_id, kept):
-        """The nearest ancestor kept here (a skipped pingback's replies move up)."""
-        seen = set()
-        while parent_id is not None and parent_id not in kept and parent_id not in seen:
-            seen.add(parent_id)
-            parent = by_id.get(parent_id)
-            parent_id = parent.parent_id if parent else None
-        return parent_id if parent_id in kept else None
-
-    @staticmethod
-    def comment_skip_reason(comment, article):
-        if article is None:
-            return _("its post was not imported")
-        if comment.type in {"pingback", "trackback"}:
-            return _("a %(type)s, not a reader's comment") % {"type": comment.type}
-        if comment.type not in {"", "comment"}:
-            return _("type “%(type)s” is not a reader's comment") % {"type": comment.type}
-        if comment.status not in COMMENT_STATUSES:
-            return _("marked as spam in WordPress")
-        if not plain(comment.content):
-            return _("no text")
-        return None
-
-    def build_comment(self, comment, article, local=None):
-        local = local or Comment(article=article)
-        body = Truncator(plain(comment.content)).chars(Comment._meta.get_field("body").max_length)
-        created_at = _aware(comment.date, comment.date_gmt) or self.now
-        local.author_name = _clip(" ".join(plain(comment.author).split()), Comment, "author_name")
-        local.author_email = comment.author_email.strip()[:254]
-        url = comment.author_url.strip()
-        local.author_url = url if len(url) <= 200 else ""
-        local.body = body
-        local.body_html = render_comment_text(body)
-        local.body_hash = hash_body(body)
-        local.status = COMMENT_STATUSES[comment.status]
-        local.previous_status = (
-            TRASHED_FROM.get(comment.meta.get("_wp_trash_meta_status", ""), "")
-            if local.status == Comment.Status.TRASH
-            else ""
-        )
-        local.is_urgent = crisis.is_crisis(body, self.crisis_phrases)
-        local.user = self.users.get(comment.user_id) if comment.user_id else None
-        local.created_at = created_at
-        # The bin is emptied counting from the day a comment went in, which WordPress
-        # notes; counted from the comment's date, the next upkeep would empty it.
-        trashed_at = _trashed_at(comment) if local.status == Comment.Status.TRASH else None
-        local.status_changed_at = min(trashed_at, self.now) if trashed_at else created_at
-        # Privacy holds from the first minute: only as long as any comment keeps them.
-        recent = created_at >= self.ip_since
-        local.ip_address = _ip(comment.author_ip) if recent else None
-        local.user_agent = comment.user_agent[:300] if recent else ""
-        local._wp_fingerprint = fingerprint(comment)
-        return local
-
-    def update_comment(self, record, comment, article):
-        if record.content_hash == fingerprint(comment):
-            self.report.tallies["comments"].unchanged += 1
-            return
-        local = Comment.objects.filter(pk=record.comment_id).first()
-        if local is None:
-            self.skip("comments", "comment", comment, _("deleted here after an earlier import"))
-            return
-        if local.status_changed_at > record.synced_at:
-            self.skip("comments", "comment", comment, _("moderated here since the last import"))
-            return
-        self.build_comment(comment, article, local)
-        local.save()
-        record.content_hash = local._wp_fingerprint
-        record.synced_at = self.now
-        record.save(update_fields=["content_hash", "synced_at", "imported_at"])
-        self.report.tallies["comments"].updated += 1
-        self.changed = True
-
-
-def _trashed_at(comment):
-    """When WordPress put ``comment`` in the bin (_wp_trash_meta_time), if it says."""
-    stamp = comment.meta.get("_wp_trash_meta_time", "").strip()
-    try:
-        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp.isdecimal() else None
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _ip(text):
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        return None

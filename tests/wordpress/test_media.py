@@ -20,8 +20,9 @@ from reversion.models import Version
 
 from articles.models import Article, LibraryImage
 from dashboard.panels import build_panels
-from wordpress.importer import import_file, removing_files, stored_picture_names
+from wordpress.importer import import_file
 from wordpress.models import ImportedItem
+from wordpress.pictures import removing_files, stored_picture_names
 
 pytestmark = pytest.mark.django_db
 
