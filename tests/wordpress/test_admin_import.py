@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.urls import reverse
@@ -565,3 +565,16 @@ def test_pictures_come_from_the_media_folder_when_ticked(
     assert (photo.width, photo.height) == (1600, 1000)
     page = admin.get(run.get_absolute_url()).content.decode()
     assert f"from the media folder {folder}" in page
+
+
+def test_the_command_waits_for_an_import_open_in_the_admin():
+    run = ImportRun.objects.create(original_name="site.xml", state=State.CHECKED)
+    before = counts()
+
+    with pytest.raises(CommandError, match=r"WordPress import #\d+ \(site.xml\) is open"):
+        call_command("import_wordpress", str(SITE), stdout=io.StringIO())
+
+    assert counts() == before
+    run.move_to(State.CANCELLED)
+    call_command("import_wordpress", str(SITE), stdout=io.StringIO())
+    assert counts()["Article"] == before["Article"] + 5

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from wordpress.importer import import_file
+from wordpress.models import ImportRun
 from wordpress.wxr import WXRError
 
 
@@ -37,6 +38,14 @@ class Command(BaseCommand):
         media_dir = options["media"]
         if media_dir is not None and not Path(media_dir).is_dir():
             raise CommandError(f"--media {media_dir}: not a folder")
+        # Two imports at once would race for the same WordPress ids; the admin's runs
+        # are held one at a time by the database, and this one waits for theirs.
+        open_run = ImportRun.objects.open().first()
+        if open_run is not None:
+            raise CommandError(
+                f"{open_run} is open in the admin ({open_run.get_state_display()}): "
+                "wait for it to end, or cancel it, then run this again."
+            )
         try:
             report = import_file(
                 options["export"],
