@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ValidatedLookupsMixin
+from core.admin import ValidatedLookupsMixin, ViewOnlyAdminMixin
 
 from .feedback import with_feedback_counts
 from .models import ArticleFeedback, ArticleFeedbackSummary
@@ -100,7 +100,7 @@ class ArticleFeedbackAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
 
 
 @admin.register(ArticleFeedbackSummary)
-class ArticleFeedbackSummaryAdmin(admin.ModelAdmin):
+class ArticleFeedbackSummaryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """The feedback counts of each article that has any, most "No" first. Seen with
     the permission to read feedback; nothing to add, change or delete here."""
 
@@ -136,15 +136,6 @@ class ArticleFeedbackSummaryAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _answers_link(self, article, count, **filters):
         """``count``, linked to the answers it counts (over the list's period)."""

@@ -98,6 +98,20 @@ class LivePreviewMixin:
         return JsonResponse({"html": html})
 
 
+class ViewOnlyAdminMixin:
+    """A ModelAdmin whose rows are only read here: others write them (readers, the
+    import, the audit), so nobody adds, changes or deletes one in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SingletonAdmin(admin.ModelAdmin):
     """Admin for a SingletonModel: straight to the one row's form, no add or delete."""
 
@@ -144,7 +158,7 @@ def visible_content_types(user, content_types):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ViewOnlyAdminMixin, ValidatedLookupsMixin, admin.ModelAdmin):
     """The audit log: read only, for everyone, superusers included.
 
     Each person sees the entries about the kinds of objects they may see themselves:
@@ -182,12 +196,3 @@ class AuditEntryAdmin(ValidatedLookupsMixin, admin.ModelAdmin):
             pk__in=AuditEntry.objects.values("content_type").distinct()
         )
         return entries.filter(content_type__in=visible_content_types(request.user, logged_types))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

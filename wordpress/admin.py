@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.admin import ViewOnlyAdminMixin
+
 from . import heroes, progress, runs
 from .forms import FeaturedImageForm, ImportUploadForm
 from .legacy import LegacyAddress, normalise_path
@@ -51,12 +53,13 @@ class LegacyAddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Imports from WordPress started here, for superusers only: an export holds every
     commenter's email and IP address, and an import writes the whole site.
 
     Upload (``upload/``), then the status page of each run (``<id>/status/``) shows the
-    dry run, "Import now" and "Cancel", then the final report.
+    dry run, "Import now" and "Cancel", then the final report. Runs change only
+    through those pages; they stay as the record of imports.
     """
 
     list_display = ["run_link", "state", "uploaded_by", "created_at", "finished_at"]
@@ -72,16 +75,6 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    # Runs change only through the pages below; they stay as a record of imports.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("import"), ordering="created_at")
     def run_link(self, run):
@@ -203,7 +196,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitingFeaturedImage)
-class WaitingFeaturedImageAdmin(admin.ModelAdmin):
+class WaitingFeaturedImageAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Imported articles whose featured picture needs a description before it can be
     their hero image; "Describe and use" does both in one step."""
 
@@ -221,15 +214,6 @@ class WaitingFeaturedImageAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(HERO_PERMISSION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("article"), ordering="article__title")
     def article_title(self, record):
