@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from articles.revisions import record_revision
 
-from .models import ImportedItem
 
-
-def waiting_featured_images():
-    """The imported posts whose featured picture waits for a description."""
-    return ImportedItem.objects.waiting_for_hero()
+def hero_copy(image):
+    """A copy of library ``image``'s stored picture, to assign to a hero image field
+    (which makes its own renditions); raises ``OSError`` if the file cannot be read."""
+    with image.file.storage.open(image.file.name, "rb") as stored:
+        return ContentFile(stored.read(), name="featured" + PurePath(image.file.name).suffix)
 
 
 def use_featured_image(record, *, alt, user):
@@ -26,9 +26,7 @@ def use_featured_image(record, *, alt, user):
     image = record.waiting_hero
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=record.article_id)
-        with image.file.storage.open(image.file.name, "rb") as stored:
-            name = "featured" + PurePath(image.file.name).suffix
-            article.hero_image = ContentFile(stored.read(), name=name)
+        article.hero_image = hero_copy(image)
         article.hero_alt = alt
         article.save()
         message = _("Hero image: the featured image imported from WordPress.")

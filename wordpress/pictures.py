@@ -8,7 +8,6 @@ files written, so that a dry run or a failed import deletes them (``removing_fil
 
 import hashlib
 from contextlib import contextmanager
-from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,6 +18,7 @@ from articles.renditions import LIBRARY_FOLDER, ORIGINALS_FOLDER, rendition_name
 
 from . import media
 from .convert import escape_markdown
+from .heroes import hero_copy
 from .models import ImportedItem
 from .report import ReportLine
 from .values import clip, plain
@@ -217,15 +217,12 @@ class Pictures:
             return None
         if alt:
             try:
-                with hero.file.storage.open(hero.file.name, "rb") as stored:
-                    data = stored.read()
+                article.hero_image = hero_copy(hero)
             except OSError:
                 self.leave_out(
                     kind, item, True, hero.file.name, _("the library's file cannot be read")
                 )
                 return None
-            name = "featured" + PurePath(hero.file.name).suffix
-            article.hero_image = ContentFile(data, name=name)
             article.hero_alt = clip(alt, Article, "hero_alt")
             return None
         if article.hero_image:
